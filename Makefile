@@ -1,0 +1,72 @@
+# Alliance: `make chat` to talk to the bot, `make test` to run every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+MODEL := models/alliance.tar.gz
+SPACY := build/spacy_en/meta.json
+ANSWERS := build/answers.db
+
+RASA_PORT ?= 5005
+ACTIONS_PORT ?= 5055
+# Nothing leaves the machine: Rasa's telemetry is off; logs stay at WARNING.
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export ALLIANCE_ACTION_URL ?= http://127.0.0.1:$(ACTIONS_PORT)/webhook
+
+TRAINING_DATA := config.yml domain.yml data/nlu.yml data/rules.yml data/stories.yml
+
+.PHONY: help setup chat serve test lint answers train clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
+	@python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' || \
+	  { echo "Python 3.10 is needed (pyenv reads .python-version); got $$(python --version)"; exit 1; }
+	python -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade "pip<24"
+	$(PY) -m pip install -q -r requirements.txt -c constraints.txt
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	touch $@
+
+$(SPACY): $(VENV)/.installed bot/nlp.py
+	$(PY) -m bot.cli build-spacy
+
+$(ANSWERS): $(VENV)/.installed data/answers.yml bot/answers.py
+	$(PY) -m bot.cli build-answers
+
+$(MODEL): $(VENV)/.installed $(SPACY) $(TRAINING_DATA)
+	$(RASA) train --fixed-model-name alliance --out models --quiet
+
+setup: $(VENV)/.installed $(SPACY) $(ANSWERS) $(MODEL) ## install, build the answer store and spaCy pipeline, train if data changed
+
+answers: $(ANSWERS) ## rebuild the answer store after editing data/answers.yml (no retraining)
+
+train: $(MODEL) ## train the model when data or config changed
+
+chat: setup ## talk to Alliance in this shell
+	@SANIC_HOST=127.0.0.1 $(RASA) run actions --actions actions --port $(ACTIONS_PORT) --quiet & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT; \
+	$(RASA) shell --model $(MODEL) --endpoints endpoints.yml -i 127.0.0.1 --port $(RASA_PORT) --quiet
+
+serve: setup ## run the HTTP server (REST channel) and the action server
+	@SANIC_HOST=127.0.0.1 $(RASA) run actions --actions actions --port $(ACTIONS_PORT) --quiet & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT; \
+	$(RASA) run --model $(MODEL) --endpoints endpoints.yml --credentials credentials.yml \
+	  --port $(RASA_PORT) $${ALLIANCE_API_TOKEN:+--enable-api --auth-token "$$ALLIANCE_API_TOKEN"}
+
+lint: $(VENV)/.installed ## ruff
+	$(VENV)/bin/ruff check .
+
+test: setup lint ## set up and run every test
+	$(RASA) data validate --fail-on-warnings --quiet
+	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml \
+	  --fail-on-prediction-errors --out build/results --quiet
+	$(VENV)/bin/pytest
+
+clean: ## remove build outputs (keeps .venv)
+	rm -rf build models results .pytest_cache

@@ -1,0 +1,82 @@
+"""Custom actions: each reads the tracker, calls a plain function in `bot/`, returns events."""
+
+from __future__ import annotations
+
+import abc
+import logging
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot import replies
+from bot.answers import AnswerStore
+
+logger = logging.getLogger(__name__)
+
+
+class ReplyAction(Action, abc.ABC):
+    """Dispatches a `bot.replies.Reply` and stores its slots (abstract: never registered)."""
+
+    @abc.abstractmethod
+    def name(self) -> Text: ...
+
+    @abc.abstractmethod
+    def reply(self, tracker: Tracker, store: AnswerStore) -> replies.Reply: ...
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        result = self.reply(tracker, AnswerStore())
+        for message in result.messages:
+            dispatcher.utter_message(**message)
+        return [SlotSet(slot, value) for slot, value in result.slots.items()]
+
+
+class ActionAnswerFaq(ReplyAction):
+    def name(self) -> Text:
+        return "action_answer_faq"
+
+    def reply(self, tracker: Tracker, store: AnswerStore) -> replies.Reply:
+        # The intent the policies acted on (the ranking may lag behind an override).
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        return replies.answer_topic(store, intent)
+
+
+class ActionTellMore(ReplyAction):
+    def name(self) -> Text:
+        return "action_tell_more"
+
+    def reply(self, tracker: Tracker, store: AnswerStore) -> replies.Reply:
+        return replies.tell_more(store, tracker.get_slot("more_topic"))
+
+
+class ActionSuggestTopics(ReplyAction):
+    def name(self) -> Text:
+        return "action_suggest_topics"
+
+    def reply(self, tracker: Tracker, store: AnswerStore) -> replies.Reply:
+        latest = tracker.latest_message or {}
+        return replies.suggest_topics(store, latest.get("text") or "", latest.get("intent_ranking") or [])
+
+
+class ActionShowMenu(ReplyAction):
+    def name(self) -> Text:
+        return "action_show_menu"
+
+    def reply(self, tracker: Tracker, store: AnswerStore) -> replies.Reply:
+        return replies.Reply(replies.menu_messages(store), {"more_topic": None})
+
+
+class ActionSessionStart(Action):
+    """Starts every conversation with the welcome, so nobody mistakes the bot for a therapist."""
+
+    def name(self) -> Text:
+        return "action_session_start"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        dispatcher.utter_message(response="utter_welcome")
+        return [SessionStarted(), ActionExecuted("action_listen")]

@@ -1,0 +1,1 @@
+"""Alliance: a conversational FAQ assistant about the therapist-client relationship."""

@@ -1,0 +1,62 @@
+"""Command-line entry points the Makefile calls: `python -m bot.cli COMMAND`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from bot import answers, config, nlp
+
+logger = logging.getLogger(__name__)
+
+
+def _build_answers(args: argparse.Namespace) -> int:
+    try:
+        path = answers.build_database(args.source, args.target)
+    except answers.AnswerSourceError as exc:
+        print(f"answers: {exc}", file=sys.stderr)
+        return 1
+    store = answers.AnswerStore(path)
+    print(f"answers: built {path} ({len(store.vetted())} vetted topics)")
+    return 0
+
+
+def _build_spacy(args: argparse.Namespace) -> int:
+    print(f"spacy: built {nlp.build_pipeline(args.target)}")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    """Print what the bot would answer for a topic: how a reviewer checks an edit."""
+    from bot import replies
+
+    reply = replies.answer_topic(answers.AnswerStore(), args.topic)
+    for message in reply.messages:
+        print(message["text"])
+        for b in message.get("buttons", []):
+            print(f"  [{b['title']}] {b['payload']}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.cli", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("build-answers", help="validate data/answers.yml and build the SQLite answer store")
+    p.add_argument("--source", type=Path, default=None)
+    p.add_argument("--target", type=Path, default=None)
+    p.set_defaults(func=_build_answers)
+    p = sub.add_parser("build-spacy", help="build the blank English spaCy pipeline")
+    p.add_argument("--target", type=Path, default=None)
+    p.set_defaults(func=_build_spacy)
+    p = sub.add_parser("show", help="print the reply a topic gets, from the built store")
+    p.add_argument("topic")
+    p.set_defaults(func=_show)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
