@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
@@ -20,13 +20,13 @@ class ReplyAction(Action, abc.ABC):
     """Dispatches a `bot.replies.Reply` and stores its slots (abstract: never registered)."""
 
     @abc.abstractmethod
-    def name(self) -> Text: ...
+    def name(self) -> str: ...
 
     @abc.abstractmethod
     def reply(self, tracker: Tracker, store: AnswerStore) -> replies.Reply: ...
 
     def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         result = self.reply(tracker, AnswerStore())
         for message in result.messages:
@@ -35,7 +35,7 @@ class ReplyAction(Action, abc.ABC):
 
 
 class ActionAnswerFaq(ReplyAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_faq"
 
     def reply(self, tracker: Tracker, store: AnswerStore) -> replies.Reply:
@@ -45,7 +45,7 @@ class ActionAnswerFaq(ReplyAction):
 
 
 class ActionTellMore(ReplyAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_tell_more"
 
     def reply(self, tracker: Tracker, store: AnswerStore) -> replies.Reply:
@@ -53,7 +53,7 @@ class ActionTellMore(ReplyAction):
 
 
 class ActionSuggestTopics(ReplyAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_suggest_topics"
 
     def reply(self, tracker: Tracker, store: AnswerStore) -> replies.Reply:
@@ -62,7 +62,7 @@ class ActionSuggestTopics(ReplyAction):
 
 
 class ActionShowMenu(ReplyAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_show_menu"
 
     def reply(self, tracker: Tracker, store: AnswerStore) -> replies.Reply:
@@ -72,11 +72,12 @@ class ActionShowMenu(ReplyAction):
 class ActionSessionStart(Action):
     """Starts every conversation with the welcome, so nobody mistakes the bot for a therapist."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_session_start"
 
     def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_welcome")
+        for message in replies.welcome().messages:
+            dispatcher.utter_message(**message)
         return [SessionStarted(), ActionExecuted("action_listen")]

@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from bot import answers, config, nlp
+from bot import answers, nlp
 
 logger = logging.getLogger(__name__)
 

@@ -15,6 +15,11 @@ from bot.answers import Answer, AnswerStore
 MORE_PAYLOAD = "/affirm"
 NO_ANSWER = "I don't have a reviewed answer for that yet."
 MENU_INTRO = "Here are questions people often ask. Pick one, or type your own question:"
+WELCOME = (
+    "Hi, I'm Alliance, an automated assistant, not a therapist. I answer common questions about "
+    "the relationship with your therapist: texting them, boundaries, feelings about them, ending "
+    "therapy and more. I'm not for emergencies: if you are in danger, call 9-1-1."
+)
 
 
 @dataclass
@@ -23,6 +28,11 @@ class Reply:
 
     messages: list[dict[str, Any]] = field(default_factory=list)
     slots: dict[str, Any] = field(default_factory=dict)
+
+
+def welcome() -> Reply:
+    """The first thing every conversation shows, so nobody mistakes the bot for a therapist."""
+    return Reply([{"text": WELCOME}])
 
 
 def button(answer: Answer) -> dict[str, str]:

@@ -113,5 +113,6 @@ def test_show_menu_lists_featured_buttons_and_names_the_rest(answers_db: Path, m
 
 def test_session_start_welcomes_and_starts_session(make_tracker) -> None:
     messages, events = run(actions.ActionSessionStart(), make_tracker())
-    assert [m["response"] for m in messages] == ["utter_welcome"]
+    assert len(messages) == 1
+    assert "automated assistant" in messages[0]["text"] and "9-1-1" in messages[0]["text"]
     assert events == [SessionStarted(), ActionExecuted("action_listen")]

@@ -1,0 +1,133 @@
+"""Starts the real Rasa server and action server for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from bot import config
+
+BIN = Path(sys.executable).parent
+MODEL = config.ROOT / "models" / "alliance.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses a TCP port listens on, read from /proc/net (IPv4 and IPv6)."""
+    found = set()
+    for table, v6 in (("/proc/net/tcp", False), ("/proc/net/tcp6", True)):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            local, state = row.split()[1], row.split()[3]
+            address, hex_port = local.split(":")
+            if state != "0A" or int(hex_port, 16) != port:  # 0A: LISTEN
+                continue
+            raw = bytes.fromhex(address)
+            if v6:
+                raw = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
+                found.add(socket.inet_ntop(socket.AF_INET6, raw))
+            else:
+                found.add(socket.inet_ntop(socket.AF_INET, raw[::-1]))
+    return found
+
+
+def wait_for(url: str, proc: subprocess.Popen, timeout: float = 240.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args[:3]} exited with {proc.returncode}")
+        try:
+            if requests.get(url, timeout=2).status_code < 500:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(url)
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", SANIC_HOST="127.0.0.1")
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Servers:
+    """A running pair; `stop_actions` simulates the action server going down."""
+
+    rasa_url: str
+    actions_url: str
+    token: str
+    log: Path
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def send(self, text: str, sender: str) -> list[dict]:
+        r = requests.post(
+            f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
+        )
+        r.raise_for_status()
+        return r.json()
+
+    def stop(self, name: str) -> None:
+        proc = self.procs.pop(name, None)
+        if proc and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    def stop_all(self) -> None:
+        for name in list(self.procs):
+            self.stop(name)
+
+
+def start(workdir: Path, answers_db: Path, extra_args: tuple[str, ...] = ()) -> Servers:
+    """Start the action server and `rasa run` with the API behind a token, on free loopback ports."""
+    actions_port, rasa_port = free_port(), free_port()
+    token = "e2e-" + os.urandom(8).hex()
+    log = workdir / "servers.log"
+    env = _env(
+        ALLIANCE_ANSWERS_DB=str(answers_db),
+        ALLIANCE_ACTION_URL=f"http://127.0.0.1:{actions_port}/webhook",
+    )
+    servers = Servers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", token, log)
+    out = log.open("ab")
+    servers.procs["actions"] = subprocess.Popen(
+        [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+        cwd=config.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    servers.procs["rasa"] = subprocess.Popen(
+        [
+            str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
+            "--credentials", "credentials.yml", "-i", "127.0.0.1", "--port", str(rasa_port),
+            "--enable-api", "--auth-token", token, *extra_args,
+        ],
+        cwd=config.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        wait_for(f"{servers.actions_url}/health", servers.procs["actions"])
+        wait_for(f"{servers.rasa_url}/", servers.procs["rasa"])
+        wait_for(f"{servers.rasa_url}/status?token={token}", servers.procs["rasa"])
+    except Exception:
+        servers.stop_all()
+        print(log.read_text(errors="replace")[-5000:])
+        raise
+    return servers

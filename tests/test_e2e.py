@@ -1,0 +1,69 @@
+"""End to end: the real Rasa server and action server, a conversation over the REST channel."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from bot import answers, config
+from tests import servers
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory):
+    workdir = tmp_path_factory.mktemp("e2e")
+    db = answers.build_database(config.answers_source(), workdir / "answers.db")
+    pair = servers.start(workdir, db)
+    yield pair, answers.AnswerStore(db)
+    pair.stop_all()
+
+
+def texts(reply: list[dict]) -> str:
+    return "\n".join(m.get("text", "") for m in reply)
+
+
+def test_five_turn_conversation_over_rest(running) -> None:
+    pair, store = running
+    user = "e2e-five-turns"
+
+    first = pair.send("hello", user)
+    assert "automated assistant" in texts(first) and "9-1-1" in texts(first)
+
+    second = pair.send("can I text my therapist?", user)
+    assert store.get("faq_texting").short in texts(second)
+    buttons = [b["payload"] for m in second for b in m.get("buttons", [])]
+    assert buttons[0] == "/affirm" and "/faq_boundaries" in buttons
+
+    third = pair.send("tell me more", user)
+    assert store.get("faq_texting").more in texts(third)
+
+    fourth = pair.send("/faq_boundaries", user)
+    assert store.get("faq_boundaries").short in texts(fourth)
+
+    fifth = pair.send("thank you so much", user)
+    assert "You're welcome" in texts(fifth)
+
+
+def test_tracker_needs_the_token(running) -> None:
+    pair, _ = running
+    pair.send("hello", "e2e-private")
+    url = f"{pair.rasa_url}/conversations/e2e-private/tracker"
+    assert requests.get(url, timeout=10).status_code == 401
+    assert requests.get(url, params={"token": pair.token}, timeout=10).status_code == 200
+
+
+def test_action_server_listens_on_loopback_only(running) -> None:
+    pair, _ = running
+    assert pair.actions_url.startswith("http://127.0.0.1:")
+    port = int(pair.actions_url.rsplit(":", 1)[1])
+    listening = servers.listening_addresses(port)
+    assert listening and listening <= {"127.0.0.1", "::1"}
+
+
+@pytest.mark.parametrize("message", ["", "   ", "x" * 20000, "<img src=x onerror=alert(1)>", "\u0000\u00ff\ufffd"])
+def test_bad_input_gets_an_answer(running, message: str) -> None:
+    pair, _ = running
+    reply = pair.send(message, "e2e-bad-input")
+    assert texts(reply).strip(), f"no reply to {message[:20]!r}"

@@ -1,0 +1,35 @@
+"""The trained model on the development set: it must generalise to sentences it never saw."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot import config, evaluate
+
+MODEL = config.ROOT / "models" / "alliance.tar.gz"
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def parse() -> evaluate.Parse:
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: `make test` trains it first")
+    return evaluate.agent_parser(Path(MODEL))
+
+
+@pytest.mark.skipif(not config.EVAL_FILE.exists(), reason="../shared/eval/dev.yml is not beside the clone")
+async def test_dev_set_intent_accuracy(parse, capsys) -> None:
+    result = await evaluate.evaluate_dev(parse)
+    with capsys.disabled():
+        print("\n" + evaluate.report(result))
+    assert result.accuracy >= 0.90
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("/faq_texting", "faq_texting"), ("/affirm", "affirm"), ("/faq_trust", "faq_trust")],
+)
+async def test_button_payloads_select_the_intent(parse, text: str, intent: str) -> None:
+    assert await parse(text) == intent
