@@ -41,6 +41,11 @@ def fallback_suggestions() -> int:
     return int(os.environ.get("ALLIANCE_SUGGESTIONS", "3"))
 
 
+def suggestion_floor() -> float:
+    """The NLU confidence below which a topic is too unlikely to suggest."""
+    return float(os.environ.get("ALLIANCE_SUGGESTION_FLOOR", "0.1"))
+
+
 def related_buttons() -> int:
     """How many related-topic buttons follow an answer."""
     return int(os.environ.get("ALLIANCE_RELATED", "3"))

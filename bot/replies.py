@@ -83,7 +83,12 @@ def tell_more(store: AnswerStore, topic: str | None) -> Reply:
 
 
 def _candidates(ranking: Iterable[Mapping[str, Any]]) -> list[str]:
-    return [r["name"] for r in ranking if str(r.get("name", "")).startswith("faq_")]
+    floor = config.suggestion_floor()
+    return [
+        r["name"]
+        for r in ranking
+        if str(r.get("name", "")).startswith("faq_") and float(r.get("confidence") or 0) >= floor
+    ]
 
 
 def suggest_topics(store: AnswerStore, text: str, ranking: Iterable[Mapping[str, Any]]) -> Reply:

@@ -62,7 +62,11 @@ def test_action_server_listens_on_loopback_only(running) -> None:
     assert listening and listening <= {"127.0.0.1", "::1"}
 
 
-@pytest.mark.parametrize("message", ["", "   ", "x" * 20000, "<img src=x onerror=alert(1)>", "\u0000\u00ff\ufffd"])
+@pytest.mark.parametrize(
+    "message",
+    ["", "   ", "x" * 20000, "<img src=x onerror=alert(1)>", "\u0000\u00ff\ufffd"],
+    ids=["empty", "blank", "huge", "html", "binary"],
+)
 def test_bad_input_gets_an_answer(running, message: str) -> None:
     pair, _ = running
     reply = pair.send(message, "e2e-bad-input")
