@@ -15,6 +15,8 @@ ACTIONS_PORT ?= 5055
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# Rasa's dependencies print pages of deprecation warnings at every start.
+export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 export ALLIANCE_ACTION_URL ?= http://127.0.0.1:$(ACTIONS_PORT)/webhook
 
 TRAINING_DATA := config.yml domain.yml data/nlu.yml data/rules.yml data/stories.yml

@@ -14,6 +14,8 @@ from bot.answers import Answer, AnswerStore
 
 MORE_PAYLOAD = "/affirm"
 NO_ANSWER = "I don't have a reviewed answer for that yet."
+MORE_OFFER = "Would you like me to tell you more?"
+RELATED_INTRO = "Related topics:"
 MENU_INTRO = "Here are questions people often ask. Pick one, or type your own question:"
 WELCOME = (
     "Hi, I'm Alliance, an automated assistant, not a therapist. I answer common questions about "
@@ -62,9 +64,12 @@ def answer_topic(store: AnswerStore, topic: str | None) -> Reply:
     answer = store.get(topic)
     if answer is None:
         return Reply(menu_messages(store, NO_ANSWER + " " + MENU_INTRO), {"more_topic": None})
-    text = f"{answer.short}\n\n{answer.citation}\n\nWould you like me to tell you more?"
+    # The offer goes in a message of its own: button prompts (the shell's, say) show one line.
     buttons = [{"title": "Tell me more", "payload": MORE_PAYLOAD}, *_related_buttons(store, answer)]
-    return Reply([{"text": text, "buttons": buttons}], {"topic": topic, "more_topic": topic})
+    return Reply(
+        [{"text": f"{answer.short}\n\n{answer.citation}"}, {"text": MORE_OFFER, "buttons": buttons}],
+        {"topic": topic, "more_topic": topic},
+    )
 
 
 def tell_more(store: AnswerStore, topic: str | None) -> Reply:
@@ -72,14 +77,11 @@ def tell_more(store: AnswerStore, topic: str | None) -> Reply:
     answer = store.get(topic)
     if answer is None:
         return Reply(menu_messages(store, "Sure. " + MENU_INTRO), {"more_topic": None})
-    text = f"{answer.more}\n\n{answer.citation}"
+    messages: list[dict[str, Any]] = [{"text": f"{answer.more}\n\n{answer.citation}"}]
     related = _related_buttons(store, answer)
     if related:
-        text += "\n\nRelated topics:"
-    message: dict[str, Any] = {"text": text}
-    if related:
-        message["buttons"] = related
-    return Reply([message], {"more_topic": None})
+        messages.append({"text": RELATED_INTRO, "buttons": related})
+    return Reply(messages, {"more_topic": None})
 
 
 def _candidates(ranking: Iterable[Mapping[str, Any]]) -> list[str]:

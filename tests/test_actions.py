@@ -37,10 +37,11 @@ def test_base_action_is_abstract_and_not_registered() -> None:
 def test_answer_faq_gives_vetted_short_answer_source_and_offer(answers_db: Path, make_tracker) -> None:
     expected = answers.AnswerStore(answers_db).get("faq_texting")
     messages, events = run(actions.ActionAnswerFaq(), make_tracker("faq_texting", "can i text my therapist?"))
-    assert len(messages) == 1
-    text, buttons = messages[0]["text"], messages[0]["buttons"]
+    assert len(messages) == 2
+    text, buttons = messages[0]["text"], messages[1]["buttons"]
     assert text.startswith(expected.short)
     assert expected.section in text and expected.article in text
+    assert messages[1]["text"] == "Would you like me to tell you more?"
     assert buttons[0] == {"title": "Tell me more", "payload": "/affirm"}
     related = [b["payload"] for b in buttons[1:]]
     assert 1 <= len(related) <= 3 and related == [f"/{t}" for t in expected.related][: len(related)]
@@ -64,8 +65,8 @@ def test_tell_more_gives_the_longer_text_once(answers_db: Path, make_tracker) ->
     expected = answers.AnswerStore(answers_db).get("faq_attraction")
     tracker = make_tracker("affirm", "tell me more", slots={"more_topic": "faq_attraction"})
     messages, events = run(actions.ActionTellMore(), tracker)
-    assert messages[0]["text"].startswith(expected.more)
-    assert all(b["payload"] != "/affirm" for b in messages[0].get("buttons", []))
+    assert messages[0]["text"].startswith(expected.more) and "buttons" not in messages[0]
+    assert [b["payload"] for b in messages[1]["buttons"]] == [f"/{t}" for t in expected.related][:3]
     assert events == [SlotSet("more_topic", None)]
 
 
