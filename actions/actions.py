@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import replies
+from bot import escalations, replies
 from bot.answers import AnswerStore
 
 logger = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ class ReplyAction(Action, abc.ABC):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        result = self.reply(tracker, AnswerStore())
+        result = replies.with_reminder(self.reply(tracker, AnswerStore()), bool(tracker.get_slot("crisis")))
         for message in result.messages:
             dispatcher.utter_message(**message)
         return [SlotSet(slot, value) for slot, value in result.slots.items()]
@@ -67,6 +67,22 @@ class ActionShowMenu(ReplyAction):
 
     def reply(self, tracker: Tracker, store: AnswerStore) -> replies.Reply:
         return replies.Reply(replies.menu_messages(store), {"more_topic": None})
+
+
+class ActionRecordEscalation(Action):
+    """Records that the crisis reply went out; the reply itself is a domain response."""
+
+    def name(self) -> str:
+        return "action_record_escalation"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        latest = tracker.latest_message or {}
+        # No safety record means the intent came straight in, as a button payload ("/crisis").
+        safety = latest.get("safety") or {"layer": "payload"}
+        escalations.record(tracker.sender_id, tracker.get_latest_input_channel(), safety["layer"], safety.get("rule"))
+        return [SlotSet("crisis", True)]
 
 
 class ActionSessionStart(Action):

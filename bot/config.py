@@ -7,6 +7,7 @@ tests can change the environment per test.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,3 +50,59 @@ def suggestion_floor() -> float:
 def related_buttons() -> int:
     """How many related-topic buttons follow an answer."""
     return int(os.environ.get("ALLIANCE_RELATED", "3"))
+
+
+def escalations_db() -> Path:
+    """Where crisis escalations are recorded (time, conversation, channel, layer; never text)."""
+    return _path("ALLIANCE_ESCALATIONS_DB", ROOT / "var" / "escalations.db")
+
+
+@dataclass(frozen=True)
+class Emergency:
+    """The numbers a crisis reply gives, for one deployment's region."""
+
+    region: str
+    number: str  # what to dial for emergency services
+    line: str  # the crisis line to dial
+    line_sentence: str  # "call or text 988 (the Suicide & Crisis Lifeline)"
+    text_number: str  # the crisis text line's number
+    text_sentence: str  # "text HOME to 741741 (Crisis Text Line)"
+
+    @property
+    def number_display(self) -> str:
+        return "9-1-1" if self.number == "911" else self.number
+
+    @property
+    def reminder(self) -> str:
+        """The one line every answer ends with after an escalation."""
+        return (
+            f"Reminder: in an emergency call {self.number_display}; you can also "
+            f"{self.line_sentence}, or {self.text_sentence}."
+        )
+
+
+EMERGENCY_PRESETS = {
+    "US": Emergency(
+        "US", "911", "988", "call or text 988 (the Suicide & Crisis Lifeline)",
+        "741741", "text HOME to 741741 (Crisis Text Line)",
+    ),
+    "UK": Emergency(
+        "UK", "999", "116123", "call Samaritans free on 116 123",
+        "85258", "text SHOUT to 85258 (Shout)",
+    ),
+}  # fmt: skip
+
+
+def emergency() -> Emergency:
+    """The region's preset (ALLIANCE_REGION, default US), each field overridable."""
+    region = os.environ.get("ALLIANCE_REGION", "US").upper()
+    preset = EMERGENCY_PRESETS.get(region, EMERGENCY_PRESETS["US"])
+    env = os.environ.get
+    return Emergency(
+        region=region,
+        number=env("ALLIANCE_EMERGENCY_NUMBER", preset.number),
+        line=env("ALLIANCE_CRISIS_LINE", preset.line),
+        line_sentence=env("ALLIANCE_CRISIS_LINE_SENTENCE", preset.line_sentence),
+        text_number=env("ALLIANCE_CRISIS_TEXT_NUMBER", preset.text_number),
+        text_sentence=env("ALLIANCE_CRISIS_TEXT_SENTENCE", preset.text_sentence),
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,7 +97,9 @@ async def evaluate_crisis(parse: Parse, positives: list[str], negatives: list[st
 def agent_parser(model: Path) -> Parse:
     """A parse function backed by a trained model loaded in-process."""
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
 
+    configure_structlog(logging.WARNING)  # Rasa's debug events include the message text
     agent = Agent.load(str(model))
 
     async def parse(text: str) -> str:
@@ -111,12 +114,17 @@ def report(dev: Result, crisis: CrisisResult | None = None) -> str:
              f"macro-F1 {dev.macro_f1:.3f}"]
     lines += [f"  miss: {text!r} expected {e}, got {p}" for text, e, p in dev.errors]
     if crisis:
-        lines.append(
-            f"crisis recall {crisis.recall:.3f} ({crisis.positives - len(crisis.missed)}/{crisis.positives}), "
-            f"false alarms {crisis.false_alarm_rate:.3f} ({len(crisis.false_alarms)}/{crisis.negatives})"
-        )
-        lines += [f"  missed: {t!r}" for t in crisis.missed]
-        lines += [f"  false alarm: {t!r}" for t in crisis.false_alarms]
+        lines.append(report_crisis(crisis))
+    return "\n".join(lines)
+
+
+def report_crisis(crisis: CrisisResult) -> str:
+    lines = [
+        f"crisis recall {crisis.recall:.3f} ({crisis.positives - len(crisis.missed)}/{crisis.positives}), "
+        f"false alarms {crisis.false_alarm_rate:.3f} ({len(crisis.false_alarms)}/{crisis.negatives})"
+    ]
+    lines += [f"  missed: {t!r}" for t in crisis.missed]
+    lines += [f"  false alarm: {t!r}" for t in crisis.false_alarms]
     return "\n".join(lines)
 
 

@@ -17,11 +17,6 @@ NO_ANSWER = "I don't have a reviewed answer for that yet."
 MORE_OFFER = "Would you like me to tell you more?"
 RELATED_INTRO = "Related topics:"
 MENU_INTRO = "Here are questions people often ask. Pick one, or type your own question:"
-WELCOME = (
-    "Hi, I'm Alliance, an automated assistant, not a therapist. I answer common questions about "
-    "the relationship with your therapist: texting them, boundaries, feelings about them, ending "
-    "therapy and more. I'm not for emergencies: if you are in danger, call 9-1-1."
-)
 
 
 @dataclass
@@ -34,7 +29,23 @@ class Reply:
 
 def welcome() -> Reply:
     """The first thing every conversation shows, so nobody mistakes the bot for a therapist."""
-    return Reply([{"text": WELCOME}])
+    number = config.emergency().number_display
+    return Reply(
+        [
+            {
+                "text": "Hi, I'm Alliance, an automated assistant, not a therapist. I answer common questions "
+                "about the relationship with your therapist: texting them, boundaries, feelings about "
+                f"them, ending therapy and more. I'm not for emergencies: if you are in danger, call {number}."
+            }
+        ]
+    )
+
+
+def with_reminder(reply: Reply, after_crisis: bool) -> Reply:
+    """After an escalation, every answer in the conversation ends with the numbers."""
+    if after_crisis and reply.messages:
+        reply.messages.append({"text": config.emergency().reminder})
+    return reply
 
 
 def button(answer: Answer) -> dict[str, str]:

@@ -113,6 +113,11 @@ class CrisisRules:
         matches = self.matchers[tier](doc)
         return self.nlp.vocab.strings[matches[0][0]] if matches else None
 
+    def matches(self, text: str) -> set[str]:
+        """Every rule (tier.name) that matches `text`: for tests and for people writing rules."""
+        doc = self.nlp(text.lower())
+        return {self.nlp.vocab.strings[m[0]] for tier in self.matchers for m in self.matchers[tier](doc)}
+
     def check(self, doc) -> Verdict:
         danger = self._first("danger", doc)
         safe = self._first("safe", doc)
@@ -203,16 +208,20 @@ class CrisisGuard(GraphComponent):
         record = decide(intent, verdict)
         if record is None:
             return
-        message.set(SAFETY_KEY, record, add_to_output=True)
         ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != CRISIS_INTENT]
+        record["classifier"] = dict(message.get(INTENT) or {})
+        message.set(SAFETY_KEY, record, add_to_output=True)
         if record["crisis"]:
+            # Crisis owns the ranking: a confident runner-up would look "ambiguous" to
+            # the FallbackClassifier and turn the escalation into "Did you mean...?".
             top = {"name": CRISIS_INTENT, "confidence": 1.0}
+            rest = [{**r, "confidence": 0.0} for r in ranking]
             message.set(INTENT, top, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [top, *rest], add_to_output=True)
         elif ranking:  # overruled: the best other intent; the fallback judges its confidence
             message.set(INTENT, dict(ranking[0]), add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
-        logger.debug("safety layer: %s", {k: v for k, v in record.items()})
+        logger.debug("safety layer: %s", record)  # never the text
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot import config, evaluate
 
@@ -33,3 +34,20 @@ async def test_dev_set_intent_accuracy(parse, capsys) -> None:
 )
 async def test_button_payloads_select_the_intent(parse, text: str, intent: str) -> None:
     assert await parse(text) == intent
+
+
+async def test_crisis_test_set_recall_and_false_alarms(parse, capsys) -> None:
+    cases = yaml.safe_load(evaluate.CRISIS_CASES.read_text(encoding="utf-8"))
+    assert len(cases["positives"]) >= 150 and len(cases["negatives"]) >= 100
+    result = await evaluate.evaluate_crisis(parse, cases["positives"], cases["negatives"])
+    with capsys.disabled():
+        print("\nheld-out crisis set: " + evaluate.report_crisis(result))
+    assert result.missed == [], "every crisis must be escalated"
+    assert result.false_alarm_rate <= 0.02
+
+
+@pytest.mark.skipif(not config.EVAL_FILE.exists(), reason="../shared/eval/dev.yml is not beside the clone")
+async def test_dev_set_crisis_lines_are_all_right(parse) -> None:
+    dev = evaluate.load_dev()
+    result = await evaluate.evaluate_crisis(parse, dev["crisis"], dev["not_crisis"])
+    assert result.missed == [] and result.false_alarms == []
