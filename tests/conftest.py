@@ -38,7 +38,7 @@ def make_tracker() -> Callable[..., Tracker]:
         return Tracker.from_dict(
             {
                 "sender_id": "test-user",
-                "slots": {"topic": None, "more_topic": None, **(slots or {})},
+                "slots": {"topic": None, "more_topic": None, "crisis": None, **(slots or {})},
                 "latest_message": latest,
                 "events": [],
                 "paused": False,

@@ -75,6 +75,7 @@ class Servers:
     actions_url: str
     token: str
     log: Path
+    escalations_db: Path
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def send(self, text: str, sender: str) -> list[dict]:
@@ -99,21 +100,28 @@ class Servers:
             self.stop(name)
 
 
-def start(workdir: Path, answers_db: Path, extra_args: tuple[str, ...] = ()) -> Servers:
-    """Start the action server and `rasa run` with the API behind a token, on free loopback ports."""
+def start(workdir: Path, answers_db: Path, extra_args: tuple[str, ...] = (), with_actions: bool = True) -> Servers:
+    """Start the action server and `rasa run` with the API behind a token, on free loopback ports.
+
+    Without `with_actions` the action endpoint points at a port nobody listens on.
+    """
     actions_port, rasa_port = free_port(), free_port()
     token = "e2e-" + os.urandom(8).hex()
     log = workdir / "servers.log"
     env = _env(
         ALLIANCE_ANSWERS_DB=str(answers_db),
+        ALLIANCE_ESCALATIONS_DB=str(workdir / "escalations.db"),
         ALLIANCE_ACTION_URL=f"http://127.0.0.1:{actions_port}/webhook",
     )
-    servers = Servers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", token, log)
+    servers = Servers(
+        f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", token, log, workdir / "escalations.db"
+    )
     out = log.open("ab")
-    servers.procs["actions"] = subprocess.Popen(
-        [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)],
-        cwd=config.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    if with_actions:
+        servers.procs["actions"] = subprocess.Popen(
+            [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+            cwd=config.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     servers.procs["rasa"] = subprocess.Popen(
         [
             str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
@@ -123,7 +131,8 @@ def start(workdir: Path, answers_db: Path, extra_args: tuple[str, ...] = ()) -> 
         cwd=config.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
-        wait_for(f"{servers.actions_url}/health", servers.procs["actions"])
+        if with_actions:
+            wait_for(f"{servers.actions_url}/health", servers.procs["actions"])
         wait_for(f"{servers.rasa_url}/", servers.procs["rasa"])
         wait_for(f"{servers.rasa_url}/status?token={token}", servers.procs["rasa"])
     except Exception:

@@ -9,7 +9,7 @@ from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions
-from bot import answers
+from bot import answers, config, escalations
 
 DOMAIN: dict = {}
 
@@ -31,6 +31,7 @@ def test_base_action_is_abstract_and_not_registered() -> None:
         "action_suggest_topics",
         "action_show_menu",
         "action_session_start",
+        "action_record_escalation",
     }
 
 
@@ -119,3 +120,41 @@ def test_session_start_welcomes_and_starts_session(make_tracker) -> None:
     assert len(messages) == 1
     assert "automated assistant" in messages[0]["text"] and "9-1-1" in messages[0]["text"]
     assert events == [SessionStarted(), ActionExecuted("action_listen")]
+
+
+def test_record_escalation_writes_a_row_without_text(tmp_path: Path, monkeypatch, make_tracker) -> None:
+    db = tmp_path / "escalations.db"
+    monkeypatch.setenv("ALLIANCE_ESCALATIONS_DB", str(db))
+    text = "i want to end it all tonight"
+    tracker = make_tracker("crisis", text)
+    tracker.latest_message["safety"] = {"crisis": True, "layer": "rules", "rule": "danger.want_to_die"}
+    tracker.events.append({"event": "user", "text": text, "input_channel": "rest", "parse_data": {}})
+    messages, events = run(actions.ActionRecordEscalation(), tracker)
+    assert messages == [] and events == [SlotSet("crisis", True)]
+    [row] = escalations.rows(db)
+    assert row["conversation_id"] == "test-user" and row["channel"] == "rest"
+    assert row["layer"] == "rules" and row["rule"] == "danger.want_to_die" and row["at"]
+    assert set(row) == {"id", "at", "conversation_id", "channel", "layer", "rule"}
+    assert text not in db.read_bytes().decode("latin-1")
+
+
+def test_record_escalation_from_a_button_payload(tmp_path: Path, monkeypatch, make_tracker) -> None:
+    monkeypatch.setenv("ALLIANCE_ESCALATIONS_DB", str(tmp_path / "e.db"))
+    run(actions.ActionRecordEscalation(), make_tracker("crisis", "/crisis"))
+    assert escalations.rows(tmp_path / "e.db")[0]["layer"] == "payload"
+
+
+def test_answers_after_an_escalation_end_with_the_reminder(answers_db: Path, make_tracker) -> None:
+    reminder = config.emergency().reminder
+    before, _ = run(actions.ActionAnswerFaq(), make_tracker("faq_texting", "texting?"))
+    after, _ = run(actions.ActionAnswerFaq(), make_tracker("faq_texting", "texting?", slots={"crisis": True}))
+    menu, _ = run(actions.ActionShowMenu(), make_tracker("help", "help", slots={"crisis": True}))
+    assert all(reminder not in m["text"] for m in before)
+    assert after[-1]["text"] == reminder and menu[-1]["text"] == reminder
+
+
+def test_welcome_and_reminder_use_the_configured_numbers(monkeypatch, make_tracker) -> None:
+    monkeypatch.setenv("ALLIANCE_REGION", "UK")
+    messages, _ = run(actions.ActionSessionStart(), make_tracker())
+    assert "call 999" in messages[0]["text"] and "9-1-1" not in messages[0]["text"]
+    assert "116 123" in config.emergency().reminder

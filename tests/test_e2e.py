@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from bot import answers, config
+from bot import answers, config, escalations
 from tests import servers
 
 pytestmark = pytest.mark.e2e
@@ -71,3 +71,48 @@ def test_bad_input_gets_an_answer(running, message: str) -> None:
     pair, _ = running
     reply = pair.send(message, "e2e-bad-input")
     assert texts(reply).strip(), f"no reply to {message[:20]!r}"
+
+
+CRISIS_MESSAGE = "i have been saving up my pills and tonight is the night"
+
+
+def test_crisis_is_escalated_recorded_and_remembered(running) -> None:
+    pair, store = running
+    user = "e2e-crisis"
+    pair.send("can i text my therapist?", user)
+
+    reply = pair.send(CRISIS_MESSAGE, user)
+    assert "9-1-1" in texts(reply) and "988" in texts(reply) and "741741" in texts(reply)
+    assert ["tel:911", "tel:988", "sms:741741"] == [b["payload"] for m in reply for b in m.get("buttons", [])]
+
+    rows = [r for r in escalations.rows(pair.escalations_db) if r["conversation_id"] == user]
+    assert len(rows) == 1 and rows[0]["channel"] == "rest" and rows[0]["layer"] in {"rules", "classifier+rules"}
+    assert "pills" not in pair.escalations_db.read_bytes().decode("latin-1")
+
+    reminder = config.emergency().reminder
+    later = pair.send("no im fine", user)
+    assert texts(later).endswith(reminder)
+    faq = pair.send("is it ok to talk about religion with my counselor", user)
+    assert store.get("faq_religion").short in texts(faq) and texts(faq).endswith(reminder)
+
+
+def test_messages_are_not_logged(running) -> None:
+    pair, _ = running
+    pair.send("a very particular sentence about my therapist", "e2e-log")
+    assert "particular sentence" not in pair.log.read_text(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def without_actions(tmp_path_factory: pytest.TempPathFactory):
+    workdir = tmp_path_factory.mktemp("e2e-down")
+    db = answers.build_database(config.answers_source(), workdir / "answers.db")
+    pair = servers.start(workdir, db, with_actions=False)
+    yield pair
+    pair.stop_all()
+
+
+@pytest.mark.parametrize("message", [CRISIS_MESSAGE, "i want to kill myself", "my dad is not breathing"])
+def test_crisis_reply_needs_no_action_server(without_actions, message: str) -> None:
+    # A new conversation: even the session start (a custom action) fails here.
+    reply = without_actions.send(message, f"e2e-down-{abs(hash(message))}")
+    assert "9-1-1" in texts(reply) and "automated assistant" in texts(reply)
