@@ -18,16 +18,22 @@ RULE_EXAMPLES = {
     "danger.want_to_die": [
         "I want to end my life", "everyone would be better off without me", "I wrote a goodbye letter",
         "my sister says she wants to die", "i can't go on", "i don't want to be alive anymore",
+        "done with being alive", "it's starting to feel like a plan",
     ],
-    "danger.means_and_plans": ["I've been saving up my pills", "i'm standing on the bridge", "i bought a rope"],
-    "danger.overdose": ["i overdosed", "she swallowed a bottle of pills", "i mixed my meds with vodka"],
+    "danger.means_and_plans": [
+        "I've been saving up my pills", "i'm standing on the bridge", "i bought a rope",
+        "she said she'd drive her car into a tree",
+    ],
+    "danger.overdose": ["she swallowed a bottle of pills", "i mixed my meds with vodka", "he od'd"],
     "danger.medical_emergency": ["he's not breathing", "my mom is unconscious", "i'm having a medical emergency"],
     "danger.harm_others": ["i'm going to kill him", "i want to stab my roommate", "i'm gonna shoot up the school"],
     "danger.violence_now": ["my husband is hitting me", "someone broke into my house", "he's going to kill me"],
-    "danger.child_at_risk": ["my uncle touches me when we're alone", "a man is grooming my daughter"],
+    "danger.child_at_risk": [
+        "my uncle touches me when we're alone", "a man is grooming my daughter", "he said nobody would believe me",
+    ],
     "danger.danger_now": ["i'm in danger", "i'm not safe at home", "please call an ambulance now"],
-    "guarded.suicide_mentions": ["my friend is talking about suicide", "i keep having thoughts of death"],
-    "guarded.medical": ["i think i'm having a heart attack", "my brother is having a seizure"],
+    "guarded.suicide_mentions": ["my friend is talking about suicide", "thoughts of death again", "i overdosed"],
+    "guarded.medical": ["i think i'm having a heart attack", "my brother is having a seizure", "there's so much blood"],
     "guarded.violence": ["i was just raped", "my dad is abusive", "he has a gun"],
 }  # fmt: skip
 
@@ -39,6 +45,8 @@ NOT_DANGER = [
     "shoot me a text later", "i killed it at the interview", "we studied suicide prevention in class",
     "i used to self harm years ago and i'm doing well now", "my grandpa passed away peacefully",
     "is it ok for my therapist to touch my shoulder", "can my counselor tell my family what we talk about",
+    "i overdosed on netflix this weekend", "i thought i'd have a heart attack before my first session",
+    "i won't make it to my session on thursday, can i reschedule",
 ]  # fmt: skip
 
 
