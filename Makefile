@@ -10,7 +10,11 @@ SPACY := build/spacy_en/meta.json
 ANSWERS := build/answers.db
 
 RASA_PORT ?= 5005
+RASA_HOST ?= 0.0.0.0
 ACTIONS_PORT ?= 5055
+WEB_PORT ?= 8080
+# Sites whose pages may call the server from a browser (the widget).
+export ALLIANCE_CORS_ORIGINS ?= http://localhost:$(WEB_PORT) http://127.0.0.1:$(WEB_PORT)
 # Nothing leaves the machine: Rasa's telemetry is off; logs stay at WARNING.
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -55,11 +59,15 @@ chat: setup ## talk to Alliance in this shell
 	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT; \
 	$(RASA) shell --model $(MODEL) --endpoints endpoints.yml -i 127.0.0.1 --port $(RASA_PORT) --quiet
 
-serve: setup ## run the HTTP server (REST channel) and the action server
-	@SANIC_HOST=127.0.0.1 $(RASA) run actions --actions actions --port $(ACTIONS_PORT) --quiet & pid=$$!; \
-	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT; \
-	$(RASA) run --model $(MODEL) --endpoints endpoints.yml --credentials credentials.yml \
-	  --port $(RASA_PORT) $${ALLIANCE_API_TOKEN:+--enable-api --auth-token "$$ALLIANCE_API_TOKEN"}
+serve: setup ## run the server (REST, widget; Slack, Telegram when set), actions, and the widget demo
+	@$(PY) -m bot.cli credentials --target build/credentials.yml
+	@SANIC_HOST=127.0.0.1 $(RASA) run actions --actions actions --port $(ACTIONS_PORT) --quiet & actions=$$!; \
+	$(PY) -m bot.web --port $(WEB_PORT) & web=$$!; \
+	trap 'kill $$actions $$web 2>/dev/null; wait 2>/dev/null' EXIT; \
+	echo "Widget demo: http://localhost:$(WEB_PORT)/?server=http://localhost:$(RASA_PORT)"; \
+	$(RASA) run --model $(MODEL) --endpoints endpoints.yml --credentials build/credentials.yml \
+	  -i $(RASA_HOST) --port $(RASA_PORT) --cors $(ALLIANCE_CORS_ORIGINS) \
+	  $${ALLIANCE_API_TOKEN:+--enable-api --auth-token "$$ALLIANCE_API_TOKEN"}
 
 lint: $(VENV)/.installed ## ruff
 	$(VENV)/bin/ruff check .

@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from bot import answers, nlp
+from bot import answers, config, nlp
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +25,15 @@ def _build_answers(args: argparse.Namespace) -> int:
 
 def _build_spacy(args: argparse.Namespace) -> int:
     print(f"spacy: built {nlp.build_pipeline(args.target)}")
+    return 0
+
+
+def _credentials(args: argparse.Namespace) -> int:
+    """Write the channels' credentials from the environment (Slack/Telegram only when set)."""
+    channels = config.channel_credentials()
+    args.target.parent.mkdir(parents=True, exist_ok=True)
+    args.target.write_text(config.credentials_yaml(channels), encoding="utf-8")
+    print(f"channels: {', '.join(channels)} -> {args.target}")
     return 0
 
 
@@ -50,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("build-spacy", help="build the blank English spaCy pipeline")
     p.add_argument("--target", type=Path, default=None)
     p.set_defaults(func=_build_spacy)
+    p = sub.add_parser("credentials", help="write channel credentials from the environment")
+    p.add_argument("--target", type=Path, default=config.BUILD_DIR / "credentials.yml")
+    p.set_defaults(func=_credentials)
     p = sub.add_parser("show", help="print the reply a topic gets, from the built store")
     p.add_argument("topic")
     p.set_defaults(func=_show)

@@ -106,3 +106,52 @@ def emergency() -> Emergency:
         text_number=env("ALLIANCE_CRISIS_TEXT_NUMBER", preset.text_number),
         text_sentence=env("ALLIANCE_CRISIS_TEXT_SENTENCE", preset.text_sentence),
     )
+
+
+def cors_origins() -> list[str]:
+    """Web sites allowed to call the Rasa server from a browser (space-separated)."""
+    return os.environ.get("ALLIANCE_CORS_ORIGINS", "http://localhost:8080 http://127.0.0.1:8080").split()
+
+
+def channel_credentials() -> dict[str, dict]:
+    """Rasa channel credentials: REST and the web widget always, Slack and Telegram when configured.
+
+    Values are `${VAR}` references that Rasa expands when it reads the file, so
+    tokens and secrets stay in the environment and never land on disk.
+    """
+    env = os.environ.get
+
+    def refs(**fields: str) -> dict[str, str]:
+        return {key: f"${{{var}}}" for key, var in fields.items() if env(var)}
+
+    channels: dict[str, dict] = {
+        "rest": {},
+        "socketio": {
+            "user_message_evt": "user_uttered",
+            "bot_message_evt": "bot_uttered",
+            "session_persistence": True,
+        },
+    }
+    if env("SLACK_TOKEN") and env("SLACK_SIGNING_SECRET"):
+        channels["bot.channels.slack.SlackInput"] = refs(
+            slack_token="SLACK_TOKEN", slack_signing_secret="SLACK_SIGNING_SECRET",
+            slack_api_url="SLACK_API_URL", slack_channel="SLACK_CHANNEL",
+        )  # fmt: skip
+    if env("TELEGRAM_TOKEN"):
+        channels["bot.channels.telegram.TelegramInput"] = {
+            **refs(
+                access_token="TELEGRAM_TOKEN", verify="TELEGRAM_VERIFY", webhook_url="TELEGRAM_WEBHOOK_URL",
+                secret_token="TELEGRAM_SECRET_TOKEN", base_url="TELEGRAM_API_URL",
+            ),  # fmt: skip
+            "set_webhook": env("TELEGRAM_SET_WEBHOOK", "true").lower() in ("1", "true", "yes"),
+        }
+    return channels
+
+
+def credentials_yaml(channels: dict[str, dict]) -> str:
+    """YAML for Rasa: `${VAR}` left unquoted, since Rasa only expands plain scalars."""
+    import re
+
+    import yaml
+
+    return re.sub(r"'(\$\{\w+\})'", r"\1", yaml.safe_dump(channels, sort_keys=False))
