@@ -109,7 +109,7 @@ class SlackInput(RasaSlackInput):
             if request.headers.get("content-type") == "application/json":
                 try:
                     event_id = (request.json or {}).get("event_id")
-                except Exception:
+                except Exception:  # Sanic raises its own error type for malformed JSON
                     return response.json({"error": "malformed JSON"}, status=HTTPStatus.BAD_REQUEST)
                 if not self.first_delivery(event_id):
                     logger.info("Slack retry of an event already answered: ignored")
