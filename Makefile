@@ -25,7 +25,7 @@ export ALLIANCE_ACTION_URL ?= http://127.0.0.1:$(ACTIONS_PORT)/webhook
 
 TRAINING_DATA := config.yml domain.yml data/nlu.yml data/rules.yml data/stories.yml
 
-.PHONY: help setup chat serve test lint answers train clean
+.PHONY: help setup chat serve bench test lint answers train clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -68,6 +68,9 @@ serve: setup ## run the server (REST, widget; Slack, Telegram when set), actions
 	$(RASA) run --model $(MODEL) --endpoints endpoints.yml --credentials build/credentials.yml \
 	  -i $(RASA_HOST) --port $(RASA_PORT) --cors $(ALLIANCE_CORS_ORIGINS) \
 	  $${ALLIANCE_API_TOKEN:+--enable-api --auth-token "$$ALLIANCE_API_TOKEN"}
+
+bench: setup ## measure this config against stock Rasa; writes docs/benchmarks.md
+	$(PY) -m bench.run
 
 lint: $(VENV)/.installed ## ruff
 	$(VENV)/bin/ruff check .

@@ -100,7 +100,13 @@ class Servers:
             self.stop(name)
 
 
-def start(workdir: Path, answers_db: Path, extra_args: tuple[str, ...] = (), with_actions: bool = True) -> Servers:
+def start(
+    workdir: Path,
+    answers_db: Path,
+    extra_args: tuple[str, ...] = (),
+    with_actions: bool = True,
+    model: Path = MODEL,
+) -> Servers:
     """Start the action server and `rasa run` with the API behind a token, on free loopback ports.
 
     Without `with_actions` the action endpoint points at a port nobody listens on.
@@ -124,7 +130,7 @@ def start(workdir: Path, answers_db: Path, extra_args: tuple[str, ...] = (), wit
         )  # fmt: skip
     servers.procs["rasa"] = subprocess.Popen(
         [
-            str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
+            str(BIN / "rasa"), "run", "--model", str(model), "--endpoints", "endpoints.yml",
             "--credentials", "credentials.yml", "-i", "127.0.0.1", "--port", str(rasa_port),
             "--enable-api", "--auth-token", token, *extra_args,
         ],

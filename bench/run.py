@@ -1,0 +1,227 @@
+"""`make bench`: this project's configuration against stock Rasa, measured in one run.
+
+For each configuration it trains a model from scratch on the project's data
+(fresh Rasa cache, timed), starts the real Rasa server and action server on
+loopback, and measures cold start, REST latency one message at a time, throughput
+with concurrent conversations, resident memory, and NLU quality on the dev and
+crisis sets. It prints a table and writes docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+import requests
+import yaml
+
+from bot import answers, config, evaluate
+from tests import servers
+
+ROOT = config.ROOT
+OUT = config.BUILD_DIR / "bench"
+REPORT = ROOT / "docs" / "benchmarks.md"
+CONFIGS = {"alliance": ROOT / "config.yml", "stock": ROOT / "bench" / "config_stock.yml"}
+# A fixed mix: FAQ questions (answered by the custom action) and a few plain turns.
+MIX = [
+    "can I text my therapist?", "is it ok to ask my counselor about her kids", "what are therapeutic boundaries",
+    "i think i have a crush on my therapist", "how do i stop seeing my psychologist", "tell me more",
+    "is what i say in therapy private", "why does my therapist challenge me", "thanks", "what is transference",
+]  # fmt: skip
+TARGETS = {"p50_ms": 10, "p99_ms": 30, "throughput": 200, "cold_start_s": 10, "memory_mb": 500, "train_s": 60}
+
+
+@dataclass
+class Figures:
+    name: str
+    train_s: float = 0.0
+    cold_start_s: float = 0.0
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
+    throughput: float = 0.0
+    memory_mb: float = 0.0
+    accuracy: float = 0.0
+    macro_f1: float = 0.0
+    crisis_recall: float = 0.0
+    false_alarms: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def train(name: str, config_file: Path) -> tuple[Path, float]:
+    """Train from scratch with an empty cache; returns the model and the seconds it took."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", RASA_CACHE_DIRECTORY=cache, TF_CPP_MIN_LOG_LEVEL="2")
+        start = time.perf_counter()
+        subprocess.run(
+            [str(servers.BIN / "rasa"), "train", "--config", str(config_file), "--out", str(OUT),
+             "--fixed-model-name", name, "--force", "--quiet"],
+            cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        return OUT / f"{name}.tar.gz", time.perf_counter() - start
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, from /proc."""
+    total = 0
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+        pids += [int(c) for c in children]
+    return total / 1024
+
+
+def latencies(pair: servers.Servers, count: int) -> list[float]:
+    session = requests.Session()
+    times = []
+    for i in range(count):
+        message = MIX[i % len(MIX)]
+        start = time.perf_counter()
+        r = session.post(
+            f"{pair.rasa_url}/webhooks/rest/webhook",
+            json={"sender": f"latency-{i // len(MIX)}", "message": message},
+            timeout=30,
+        )
+        times.append((time.perf_counter() - start) * 1000)
+        r.raise_for_status()
+    return times
+
+
+async def throughput(pair: servers.Servers, conversations: int, per_conversation: int) -> float:
+    async def talk(session: aiohttp.ClientSession, n: int) -> None:
+        for i in range(per_conversation):
+            async with session.post(
+                f"{pair.rasa_url}/webhooks/rest/webhook",
+                json={"sender": f"load-{n}", "message": MIX[(n + i) % len(MIX)]},
+            ) as r:
+                r.raise_for_status()
+                await r.read()
+
+    timeout = aiohttp.ClientTimeout(total=600)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        start = time.perf_counter()
+        await asyncio.gather(*(talk(session, n) for n in range(conversations)))
+        return conversations * per_conversation / (time.perf_counter() - start)
+
+
+def quality(model: Path, figures: Figures) -> None:
+    parse = evaluate.agent_parser(model)
+    dev = asyncio.run(evaluate.evaluate_dev(parse))
+    cases = yaml.safe_load(evaluate.CRISIS_CASES.read_text(encoding="utf-8"))
+    crisis = asyncio.run(evaluate.evaluate_crisis(parse, cases["positives"], cases["negatives"]))
+    figures.accuracy, figures.macro_f1 = dev.accuracy, dev.macro_f1
+    figures.crisis_recall, figures.false_alarms = crisis.recall, crisis.false_alarm_rate
+
+
+def measure(name: str, model: Path, args: argparse.Namespace, workdir: Path) -> Figures:
+    figures = Figures(name)
+    db = answers.build_database(config.answers_source(), workdir / "answers.db")
+    start = time.perf_counter()
+    pair = servers.start(workdir, db, model=model)
+    figures.cold_start_s = time.perf_counter() - start
+    try:
+        latencies(pair, 20)  # warm-up
+        times = latencies(pair, args.messages)
+        figures.p50_ms = statistics.median(times)
+        figures.p99_ms = statistics.quantiles(times, n=100)[98] if len(times) >= 100 else max(times)
+        figures.throughput = asyncio.run(throughput(pair, args.concurrency, args.per_conversation))
+        figures.memory_mb = sum(rss_mb(p.pid) for p in pair.procs.values())
+    finally:
+        pair.stop_all()
+    quality(model, figures)
+    return figures
+
+
+ROWS = [
+    ("REST latency p50 (ms)", "p50_ms", "{:.1f}"),
+    ("REST latency p99 (ms)", "p99_ms", "{:.1f}"),
+    ("throughput, 16 conversations (msg/s)", "throughput", "{:.0f}"),
+    ("cold start to /status (s)", "cold_start_s", "{:.1f}"),
+    ("memory, rasa + actions (MB)", "memory_mb", "{:.0f}"),
+    ("training from scratch (s)", "train_s", "{:.0f}"),
+    ("dev-set accuracy", "accuracy", "{:.3f}"),
+    ("dev-set macro-F1", "macro_f1", "{:.3f}"),
+    ("crisis recall (held-out)", "crisis_recall", "{:.3f}"),
+    ("crisis false alarms (held-out)", "false_alarms", "{:.3f}"),
+]
+
+
+def table(results: list[Figures]) -> str:
+    head = "| figure | " + " | ".join(r.name for r in results) + " | target |"
+    lines = [head, "|" + " --- |" * (len(results) + 2)]
+    for label, key, fmt in ROWS:
+        target = TARGETS.get(key)
+        cells = " | ".join(fmt.format(getattr(r, key)) for r in results)
+        lines.append(f"| {label} | {cells} | {'' if target is None else target} |")
+    return "\n".join(lines)
+
+
+def report(results: list[Figures], args: argparse.Namespace) -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())  # fmt: skip
+    return f"""# Benchmarks
+
+Measured by `make bench` on {dt.date.today().isoformat()}: {os.cpu_count()} cores ({cpu}), Python
+{platform.python_version()}, one Sanic worker each for the Rasa server and the action server,
+in-memory tracker store, both servers on loopback. `alliance` is this project's
+`config.yml`; `stock` is `bench/config_stock.yml`, Rasa's defaults as `rasa init`
+sets them up, trained on the same data and served with the same domain and actions.
+
+{table(results)}
+
+How each figure is taken (`bench/run.py`): latency is {args.messages} REST messages sent one at a
+time from a fixed mix of FAQ questions (answered by the custom action) after 20 warm-up
+messages; throughput is {args.concurrency} conversations sending {args.per_conversation} messages each at
+once; cold start is process start until the server answers (`/status` with the API token,
+action server started alongside); memory is the resident set of both servers and their
+children after the load; training is `rasa train --force` with an empty cache; quality is
+the dev set (`../shared/eval/dev.yml`) and the held-out crisis set (`tests/data/crisis_cases.yml`).
+Targets are for `alliance` on this 2-core machine.
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--messages", type=int, default=300)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--per-conversation", type=int, default=25)
+    parser.add_argument("--only", choices=sorted(CONFIGS), action="append")
+    parser.add_argument("--no-report", action="store_true", help="print only (the smoke run in make test)")
+    args = parser.parse_args()
+    results = []
+    for name in args.only or list(CONFIGS):
+        print(f"bench: training {name} from scratch...", flush=True)
+        model, seconds = train(name, CONFIGS[name])
+        with tempfile.TemporaryDirectory() as workdir:
+            print(f"bench: measuring {name}...", flush=True)
+            figures = measure(name, model, args, Path(workdir))
+        figures.train_s = seconds
+        results.append(figures)
+    print(table(results))
+    if not args.no_report:
+        REPORT.write_text(report(results, args), encoding="utf-8")
+        print(f"bench: wrote {REPORT.relative_to(ROOT)}")
+    shutil.rmtree(OUT / "tmp", ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
