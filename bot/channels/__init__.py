@@ -1,0 +1,1 @@
+"""Alliance's own Rasa input channels (referenced by module path in credentials.yml)."""
