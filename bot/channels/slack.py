@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import OrderedDict
 from http import HTTPStatus
 from typing import Any, Awaitable, Callable, Dict, List
 
@@ -22,6 +21,8 @@ from rasa.core.channels.slack import SlackInput as RasaSlackInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.channels.common import RecentIds
 
 logger = logging.getLogger(__name__)
 
@@ -81,21 +82,14 @@ class SlackInput(RasaSlackInput):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.base_url = SLACK_API_URL
-        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._seen = RecentIds(SEEN_EVENTS)
 
     def get_output_channel(self, channel: str | None = None, thread_id: str | None = None) -> OutputChannel:
         return SlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy, self.base_url)
 
     def first_delivery(self, event_id: str | None) -> bool:
         """True the first time an event id is seen; Slack retries carry the same id."""
-        if not event_id:
-            return True
-        if event_id in self._seen:
-            return False
-        self._seen[event_id] = None
-        if len(self._seen) > SEEN_EVENTS:
-            self._seen.popitem(last=False)
-        return True
+        return not self._seen.seen(event_id or None)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(on_new_message)

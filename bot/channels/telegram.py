@@ -17,7 +17,6 @@ import hmac
 import json
 import logging
 import re
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 from urllib.parse import urlparse
@@ -28,6 +27,8 @@ from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from bot.channels.common import RecentIds
 
 logger = logging.getLogger(__name__)
 
@@ -210,25 +211,6 @@ def parse_update(update: Any, bot_username: str | None = None) -> Incoming | Non
     return None
 
 
-class RecentUpdates:
-    """The last update ids seen, so an update Telegram redelivers (say, after a slow turn) is answered once."""
-
-    def __init__(self, size: int = 1024) -> None:
-        self.size = size
-        self._ids: OrderedDict[int, None] = OrderedDict()
-
-    def seen(self, update_id: int | None) -> bool:
-        """Record the id; true if it was already there."""
-        if update_id is None:
-            return False
-        if update_id in self._ids:
-            return True
-        self._ids[update_id] = None
-        if len(self._ids) > self.size:
-            self._ids.popitem(last=False)
-        return False
-
-
 # --- Bot API client and output channel -----------------------------------------
 
 
@@ -352,7 +334,7 @@ class TelegramInput(InputChannel):
         self.secret_token = secret_token
         self.base_url = str(base_url).rstrip("/")
         self.set_webhook = set_webhook
-        self.recent = RecentUpdates()
+        self.recent = RecentIds()
 
     def get_output_channel(self) -> TelegramOutput:
         """Makes no network call, so Rasa can build it at any time (e.g. for trigger_intent)."""
