@@ -48,6 +48,13 @@ $(ANSWERS): $(VENV)/.installed data/answers.yml bot/answers.py
 $(MODEL): $(VENV)/.installed $(SPACY) $(TRAINING_DATA)
 	$(RASA) train --fixed-model-name alliance --out models --quiet
 
+# The widget's browser tests drive Debian's Chromium (Playwright can't download one here).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] || \
+	  { echo "Install Debian's chromium (apt-get install chromium) for the widget tests"; exit 1; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
 setup: $(VENV)/.installed $(SPACY) $(ANSWERS) $(MODEL) ## install, build the answer store and spaCy pipeline, train if data changed
 
 answers: $(ANSWERS) ## rebuild the answer store after editing data/answers.yml (no retraining)
@@ -75,7 +82,7 @@ bench: setup ## measure this config against stock Rasa; writes docs/benchmarks.m
 lint: $(VENV)/.installed ## ruff
 	$(VENV)/bin/ruff check .
 
-test: setup lint ## set up and run every test
+test: setup $(CHROMIUM) lint ## set up and run every test
 	$(RASA) data validate --fail-on-warnings --quiet
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml \
 	  --fail-on-prediction-errors --out build/results --quiet

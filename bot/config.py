@@ -126,10 +126,11 @@ def channel_credentials() -> dict[str, dict]:
 
     channels: dict[str, dict] = {
         "rest": {},
-        "socketio": {
+        "bot.channels.widget.WidgetSocketIOInput": {
             "user_message_evt": "user_uttered",
             "bot_message_evt": "bot_uttered",
             "session_persistence": True,
+            "allowed_origins": " ".join(cors_origins()),
         },
     }
     if env("SLACK_TOKEN") and env("SLACK_SIGNING_SECRET"):

@@ -19,7 +19,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_only_rest_and_widget_without_channel_settings() -> None:
-    assert set(config.channel_credentials()) == {"rest", "socketio"}
+    assert set(config.channel_credentials()) == {"rest", "bot.channels.widget.WidgetSocketIOInput"}
 
 
 def test_slack_needs_both_token_and_signing_secret(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -40,7 +40,8 @@ def test_written_credentials_hold_references_that_rasa_expands(tmp_path: Path, m
     loaded = read_config_file(str(path))
     assert loaded["bot.channels.slack.SlackInput"]["slack_token"] == "xoxb-secret-token"
     assert loaded["bot.channels.telegram.TelegramInput"]["access_token"] == "123:telegram-token"
-    assert loaded["socketio"]["session_persistence"] is True
+    widget = loaded["bot.channels.widget.WidgetSocketIOInput"]
+    assert widget["session_persistence"] is True and widget["allowed_origins"].split() == config.cors_origins()
 
 
 @pytest.mark.parametrize(("region", "number"), [("US", "911"), ("UK", "999"), ("us", "911"), ("XX", "911")])

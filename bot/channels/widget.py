@@ -1,0 +1,61 @@
+"""The web widget's channel: Rasa's socket.io channel with two fixes."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import uuid
+from typing import Any, Callable
+
+from rasa.core.channels.socketio import SocketIOInput
+from sanic import Blueprint
+
+SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
+
+
+class WidgetSocketIOInput(SocketIOInput):
+    """Rasa's socketio channel whose `session_request` really joins the session's room.
+
+    Rasa 3.6 calls `AsyncServer.enter_room` without `await`; since python-socketio
+    5.10 that is a coroutine, so with `session_persistence: true` the room is never
+    joined and every `bot_uttered` goes nowhere (RasaHQ/rasa#13027). Rasa also turns
+    python-engineio's Origin check off (`cors_allowed_origins=[]`, so that sanic-cors
+    alone answers CORS), which lets a page from any site open the WebSocket; with
+    `allowed_origins` (a list or a space-separated string) a browser connection from
+    another origin is refused. Its name stays `socketio` (bot/nlg.py and the
+    escalation record know channels by name).
+    """
+
+    allowed_origins: list[str] = []
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> SocketIOInput:
+        channel = super().from_credentials(credentials)
+        origins = (credentials or {}).get("allowed_origins") or []
+        channel.allowed_origins = origins.split() if isinstance(origins, str) else [str(o) for o in origins]
+        return channel
+
+    def blueprint(self, on_new_message: Callable[..., Any]) -> Blueprint:
+        blueprint = super().blueprint(on_new_message)
+        sio = self.sio
+        assert sio is not None
+        stock_connect = sio.handlers[self.namespace or "/"]["connect"]
+
+        @sio.on("connect", namespace=self.namespace)
+        async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
+            origin = environ.get("HTTP_ORIGIN")  # only browsers send one; they cannot forge it
+            if self.allowed_origins and origin and origin not in self.allowed_origins:
+                return False
+            return await stock_connect(sid, environ, auth)
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: str, data: dict | None) -> None:
+            requested = data.get("session_id") if isinstance(data, dict) else None
+            session_id = requested if isinstance(requested, str) and SESSION_ID.match(requested) else uuid.uuid4().hex
+            if self.session_persistence:
+                joined = sio.enter_room(sid, session_id, namespace=self.namespace)
+                if inspect.isawaitable(joined):  # a coroutine from python-socketio 5.10 on
+                    await joined
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        return blueprint
