@@ -62,6 +62,8 @@ class Figures:
 def train(name: str, config_file: Path) -> tuple[Path, float]:
     """Train from scratch with an empty cache; returns the model and the seconds it took."""
     OUT.mkdir(parents=True, exist_ok=True)
+    # Rasa writes the defaults it chose into an empty config file: train from a copy.
+    config_file = Path(shutil.copy(config_file, OUT / f"{name}.config.yml"))
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", RASA_CACHE_DIRECTORY=cache, TF_CPP_MIN_LOG_LEVEL="2")
         start = time.perf_counter()
