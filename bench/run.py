@@ -221,7 +221,6 @@ def main() -> int:
     if not args.no_report:
         REPORT.write_text(report(results, args), encoding="utf-8")
         print(f"bench: wrote {REPORT.relative_to(ROOT)}")
-    shutil.rmtree(OUT / "tmp", ignore_errors=True)
     return 0
 
 
