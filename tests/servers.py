@@ -17,6 +17,9 @@ from bot import config
 
 BIN = Path(sys.executable).parent
 MODEL = config.ROOT / "models" / "alliance.tar.gz"
+# How the project runs Rasa (bot/launch.py); `make bench` starts stock Rasa with plain `rasa`.
+LAUNCH = (sys.executable, "-m", "bot.launch")
+STOCK = (str(BIN / "rasa"),)
 
 
 def free_port() -> int:
@@ -106,6 +109,7 @@ def start(
     extra_args: tuple[str, ...] = (),
     with_actions: bool = True,
     model: Path = MODEL,
+    rasa: tuple[str, ...] = LAUNCH,
 ) -> Servers:
     """Start the action server and `rasa run` with the API behind a token, on free loopback ports.
 
@@ -125,12 +129,12 @@ def start(
     out = log.open("ab")
     if with_actions:
         servers.procs["actions"] = subprocess.Popen(
-            [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+            [*STOCK, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
             cwd=config.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     servers.procs["rasa"] = subprocess.Popen(
         [
-            str(BIN / "rasa"), "run", "--model", str(model), "--endpoints", "endpoints.yml",
+            *rasa, "run", "--model", str(model), "--endpoints", "endpoints.yml",
             "--credentials", "credentials.yml", "-i", "127.0.0.1", "--port", str(rasa_port),
             "--enable-api", "--auth-token", token, *extra_args,
         ],
