@@ -40,7 +40,11 @@ def views(message: Message) -> tuple[str, str, str]:
 
 
 class Features:
-    """Word (1-2 grams), lemma and char_wb n-gram TF-IDF, stacked side by side."""
+    """Word (1-2 grams), lemma and char_wb n-gram TF-IDF, stacked side by side.
+
+    sklearn fits them; `one` computes the same vector for a single message without
+    sklearn's per-call validation, which costs milliseconds on a one-row input.
+    """
 
     def __init__(self, word_ngrams: Sequence[int], char_ngrams: Sequence[int]) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -51,14 +55,43 @@ class Features:
             TfidfVectorizer(analyzer="word", token_pattern=token, sublinear_tf=True),
             TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(char_ngrams), sublinear_tf=True),
         )
+        self._fast: list[tuple[Any, Dict[str, int], np.ndarray, int]] | None = None
+
+    def __getstate__(self) -> Dict[str, Any]:
+        return {**self.__dict__, "_fast": None}  # analyzers are rebuilt after loading
 
     def fit_transform(self, rows: List[tuple[str, str, str]]) -> scipy.sparse.csr_matrix:
-        columns = list(zip(*rows))
-        return scipy.sparse.hstack([v.fit_transform(c) for v, c in zip(self.vectorizers, columns)]).tocsr()
+        columns = list(zip(*rows, strict=True))
+        return scipy.sparse.hstack([v.fit_transform(c) for v, c in zip(self.vectorizers, columns, strict=True)]).tocsr()
 
     def transform(self, rows: List[tuple[str, str, str]]) -> scipy.sparse.csr_matrix:
-        columns = list(zip(*rows))
-        return scipy.sparse.hstack([v.transform(c) for v, c in zip(self.vectorizers, columns)]).tocsr()
+        columns = list(zip(*rows, strict=True))
+        return scipy.sparse.hstack([v.transform(c) for v, c in zip(self.vectorizers, columns, strict=True)]).tocsr()
+
+    def one(self, row: tuple[str, str, str]) -> tuple[np.ndarray, np.ndarray]:
+        """Column indices and values of one row of `transform` (sublinear tf, idf, l2 per vectorizer)."""
+        if self._fast is None:
+            offsets = np.cumsum([0] + [len(v.vocabulary_) for v in self.vectorizers])
+            self._fast = [
+                (v.build_analyzer(), v.vocabulary_, v.idf_, int(o))
+                for v, o in zip(self.vectorizers, offsets, strict=False)
+            ]
+        indices, values = [], []
+        for (analyze, vocabulary, idf, offset), text in zip(self._fast, row, strict=True):
+            counts: Dict[int, int] = {}
+            for term in analyze(text):
+                column = vocabulary.get(term)
+                if column is not None:
+                    counts[column] = counts.get(column, 0) + 1
+            if not counts:
+                continue
+            columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
+            weights = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * idf[columns]
+            indices.append(columns + offset)
+            values.append(weights / np.sqrt(weights @ weights))
+        if not indices:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        return np.concatenate(indices), np.concatenate(values)
 
 
 def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
@@ -152,7 +185,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         """The best intent and the ranking; no intent for an empty message or an untrained model."""
         if self.model is None or not message.get(TEXT):
             return {"name": None, "confidence": 0.0}, []
-        scores = self.model.decision_function(self.features.transform([views(message)]))[0]
+        columns, values = self.features.one(views(message))
+        scores = self.model.coef_[:, columns] @ values + self.model.intercept_
+        if len(self.model.classes_) == 2:  # a binary SVM scores only the second class
+            scores = np.array([-scores[0], scores[0]])
         confidences = softmax(scores, self.config["temperature"])
         order = np.argsort(confidences)[::-1][: self.config["ranking_length"]]
         ranking = [{"name": str(self.model.classes_[i]), "confidence": float(confidences[i])} for i in order]

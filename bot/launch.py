@@ -21,7 +21,7 @@ import importlib.machinery
 import importlib.util
 import logging
 import sys
-from functools import lru_cache
+from functools import cache
 from typing import Any, Dict, Sequence
 
 logger = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def defer_tensorflow() -> None:
             del sys.modules["tensorflow"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _action_result_validator() -> Any:
     import jsonschema
     from rasa.core.actions.action import RemoteAction
@@ -84,7 +84,6 @@ def _validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
 
 def _metadata_without_train_schema(serialized: Dict[str, Any]) -> Any:
     from rasa.engine.graph import GraphSchema
-    from rasa.engine.storage.storage import ModelMetadata
 
     return _load_metadata({**serialized, "train_schema": GraphSchema({}).as_dict()})
 
