@@ -5,6 +5,9 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
+# Rasa's command line with TensorFlow kept out and the action-result schema checked once (bot/launch.py).
+LAUNCH := $(PY) -m bot.launch
+ACTIONS := SANIC_HOST=127.0.0.1 $(PY) -m rasa_sdk --actions actions --port $(ACTIONS_PORT) --quiet
 MODEL := models/alliance.tar.gz
 SPACY := build/spacy_en/meta.json
 ANSWERS := build/answers.db
@@ -24,6 +27,8 @@ export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore::PendingDeprecationWa
 export ALLIANCE_ACTION_URL ?= http://127.0.0.1:$(ACTIONS_PORT)/webhook
 
 TRAINING_DATA := config.yml domain.yml data/nlu.yml data/rules.yml data/stories.yml
+# Our graph components: Rasa's cache doesn't see their code, so a change retrains with --force.
+COMPONENTS := bot/classifier.py bot/safety.py
 
 .PHONY: help setup chat serve bench test lint answers train clean
 
@@ -45,8 +50,8 @@ $(SPACY): $(VENV)/.installed bot/nlp.py
 $(ANSWERS): $(VENV)/.installed data/answers.yml bot/answers.py
 	$(PY) -m bot.cli build-answers
 
-$(MODEL): $(VENV)/.installed $(SPACY) $(TRAINING_DATA)
-	$(RASA) train --fixed-model-name alliance --out models --quiet
+$(MODEL): $(VENV)/.installed $(SPACY) $(TRAINING_DATA) $(COMPONENTS)
+	$(LAUNCH) train --fixed-model-name alliance --out models --quiet $(if $(filter $(COMPONENTS),$?),--force)
 
 # The widget's browser tests drive Debian's Chromium (Playwright can't download one here).
 CHROMIUM := /usr/bin/chromium
@@ -62,17 +67,17 @@ answers: $(ANSWERS) ## rebuild the answer store after editing data/answers.yml (
 train: $(MODEL) ## train the model when data or config changed
 
 chat: setup ## talk to Alliance in this shell
-	@SANIC_HOST=127.0.0.1 $(RASA) run actions --actions actions --port $(ACTIONS_PORT) --quiet & pid=$$!; \
+	@$(ACTIONS) & pid=$$!; \
 	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT; \
-	$(RASA) shell --model $(MODEL) --endpoints endpoints.yml -i 127.0.0.1 --port $(RASA_PORT) --quiet
+	$(LAUNCH) shell --model $(MODEL) --endpoints endpoints.yml -i 127.0.0.1 --port $(RASA_PORT) --quiet
 
 serve: setup ## run the server (REST, widget; Slack, Telegram when set), actions, and the widget demo
 	@$(PY) -m bot.cli credentials --target build/credentials.yml
-	@SANIC_HOST=127.0.0.1 $(RASA) run actions --actions actions --port $(ACTIONS_PORT) --quiet & actions=$$!; \
+	@$(ACTIONS) & actions=$$!; \
 	$(PY) -m bot.web --port $(WEB_PORT) & web=$$!; \
 	trap 'kill $$actions $$web 2>/dev/null; wait 2>/dev/null' EXIT; \
 	echo "Widget demo: http://localhost:$(WEB_PORT)/?server=http://localhost:$(RASA_PORT)"; \
-	$(RASA) run --model $(MODEL) --endpoints endpoints.yml --credentials build/credentials.yml \
+	$(LAUNCH) run --model $(MODEL) --endpoints endpoints.yml --credentials build/credentials.yml \
 	  -i $(RASA_HOST) --port $(RASA_PORT) --cors $(ALLIANCE_CORS_ORIGINS) \
 	  $${ALLIANCE_API_TOKEN:+--enable-api --auth-token "$$ALLIANCE_API_TOKEN"}
 

@@ -103,8 +103,14 @@ def latencies(pair: servers.Servers, count: int) -> list[float]:
             timeout=30,
         )
         times.append((time.perf_counter() - start) * 1000)
-        r.raise_for_status()
+        answered(r.status_code, r.json())
     return times
+
+
+def answered(status: int, replies: list) -> None:
+    """Rasa's REST channel answers 200 with no messages when handling failed: that is an error here."""
+    if status != 200 or not replies:
+        raise RuntimeError(f"the server did not answer (HTTP {status}, {len(replies)} messages): see its log")
 
 
 async def throughput(pair: servers.Servers, conversations: int, per_conversation: int) -> float:
@@ -114,8 +120,7 @@ async def throughput(pair: servers.Servers, conversations: int, per_conversation
                 f"{pair.rasa_url}/webhooks/rest/webhook",
                 json={"sender": f"load-{n}", "message": MIX[(n + i) % len(MIX)]},
             ) as r:
-                r.raise_for_status()
-                await r.read()
+                answered(r.status, await r.json())
 
     timeout = aiohttp.ClientTimeout(total=600)
     async with aiohttp.ClientSession(timeout=timeout) as session:

@@ -58,7 +58,11 @@ class Features:
         self._fast: list[tuple[Any, Dict[str, int], np.ndarray, int]] | None = None
 
     def __getstate__(self) -> Dict[str, Any]:
-        return {**self.__dict__, "_fast": None}  # analyzers are rebuilt after loading
+        return {key: value for key, value in self.__dict__.items() if key != "_fast"}
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._fast = None  # analyzers are rebuilt on first use
 
     def fit_transform(self, rows: List[tuple[str, str, str]]) -> scipy.sparse.csr_matrix:
         columns = list(zip(*rows, strict=True))

@@ -20,6 +20,8 @@ MODEL = config.ROOT / "models" / "alliance.tar.gz"
 # How the project runs Rasa (bot/launch.py); `make bench` starts stock Rasa with plain `rasa`.
 LAUNCH = (sys.executable, "-m", "bot.launch")
 STOCK = (str(BIN / "rasa"),)
+# The action server: rasa_sdk itself, or, for stock Rasa, through Rasa's command line.
+ACTIONS = {False: (sys.executable, "-m", "rasa_sdk"), True: (*STOCK, "run", "actions")}
 
 
 def free_port() -> int:
@@ -129,7 +131,7 @@ def start(
     out = log.open("ab")
     if with_actions:
         servers.procs["actions"] = subprocess.Popen(
-            [*STOCK, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+            [*ACTIONS[rasa == STOCK], "--actions", "actions", "--port", str(actions_port)],
             cwd=config.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     servers.procs["rasa"] = subprocess.Popen(
