@@ -16,6 +16,11 @@ RASA_PORT ?= 5005
 RASA_HOST ?= 0.0.0.0
 ACTIONS_PORT ?= 5055
 WEB_PORT ?= 8080
+# More than one Sanic worker shares conversations through Redis (endpoints.redis.yml).
+WORKERS ?= 1
+ENDPOINTS := $(if $(filter 1,$(WORKERS)),endpoints.yml,endpoints.redis.yml)
+export ALLIANCE_REDIS_HOST ?= localhost
+export ALLIANCE_REDIS_PREFIX ?= alliance
 # Sites whose pages may call the server from a browser (the widget).
 export ALLIANCE_CORS_ORIGINS ?= http://localhost:$(WEB_PORT) http://127.0.0.1:$(WEB_PORT)
 # Nothing leaves the machine: Rasa's telemetry is off; logs stay at WARNING.
@@ -71,13 +76,13 @@ chat: setup ## talk to Alliance in this shell
 	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT; \
 	$(LAUNCH) shell --model $(MODEL) --endpoints endpoints.yml -i 127.0.0.1 --port $(RASA_PORT) --quiet
 
-serve: setup ## run the server (REST, widget; Slack, Telegram when set), actions, and the widget demo
+serve: setup ## run the server (REST, widget; Slack, Telegram when set), actions, widget demo; WORKERS=2 uses Redis
 	@$(PY) -m bot.cli credentials --target build/credentials.yml
 	@$(ACTIONS) & actions=$$!; \
 	$(PY) -m bot.web --port $(WEB_PORT) & web=$$!; \
 	trap 'kill $$actions $$web 2>/dev/null; wait 2>/dev/null' EXIT; \
 	echo "Widget demo: http://localhost:$(WEB_PORT)/?server=http://localhost:$(RASA_PORT)"; \
-	$(LAUNCH) run --model $(MODEL) --endpoints endpoints.yml --credentials build/credentials.yml \
+	SANIC_WORKERS=$(WORKERS) $(LAUNCH) run --model $(MODEL) --endpoints $(ENDPOINTS) --credentials build/credentials.yml \
 	  -i $(RASA_HOST) --port $(RASA_PORT) --cors $(ALLIANCE_CORS_ORIGINS) \
 	  $${ALLIANCE_API_TOKEN:+--enable-api --auth-token "$$ALLIANCE_API_TOKEN"}
 

@@ -1,10 +1,11 @@
 """`make bench`: this project's configuration against stock Rasa, measured in one run.
 
 For each configuration it trains a model from scratch on the project's data
-(fresh Rasa cache, timed), starts the real Rasa server and action server on
-loopback, and measures cold start, REST latency one message at a time, throughput
-with concurrent conversations, resident memory, and NLU quality on the dev and
-crisis sets. It prints a table and writes docs/benchmarks.md.
+(fresh Rasa cache, timed) when the model's inputs changed since its last timed
+training, starts the real Rasa server and action server on loopback, and
+measures cold start, REST latency one message at a time, throughput with
+concurrent conversations, resident memory, and NLU quality on the dev and crisis
+sets. It prints a table and writes docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import hashlib
+import json
 import os
 import platform
 import shutil
@@ -34,6 +37,33 @@ ROOT = config.ROOT
 OUT = config.BUILD_DIR / "bench"
 REPORT = ROOT / "docs" / "benchmarks.md"
 CONFIGS = {"alliance": ROOT / "config.yml", "stock": ROOT / "bench" / "config_stock.yml"}
+# What a model is trained from: a change to any of these retrains it.
+INPUTS = ["domain.yml", "data/nlu.yml", "data/rules.yml", "data/stories.yml", "bot/classifier.py", "bot/safety.py",
+          "bot/safety_rules.yml", "bot/nlp.py"]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One column of the table: a model and how its servers run."""
+
+    name: str
+    model: str  # key of CONFIGS
+    rasa: tuple[str, ...] = servers.LAUNCH
+    endpoints: str = "endpoints.yml"
+    workers: int = 1
+
+    def env(self) -> dict[str, str]:
+        if self.workers == 1:
+            return {}
+        prefix = f"bench-{os.getpid()}-{self.name}".replace(" ", "")
+        return {"SANIC_WORKERS": str(self.workers), "ALLIANCE_REDIS_HOST": "localhost", "ALLIANCE_REDIS_PREFIX": prefix}
+
+
+VARIANTS = [
+    Variant("alliance", "alliance"),
+    Variant("alliance-2w", "alliance", endpoints="endpoints.redis.yml", workers=2),
+    Variant("stock", "stock", rasa=servers.STOCK),
+]
 # A fixed mix: FAQ questions (answered by the custom action) and a few plain turns.
 MIX = [
     "can I text my therapist?", "is it ok to ask my counselor about her kids", "what are therapeutic boundaries",
@@ -59,20 +89,41 @@ class Figures:
     notes: list[str] = field(default_factory=list)
 
 
-def train(name: str, config_file: Path) -> tuple[Path, float]:
-    """Train from scratch with an empty cache; returns the model and the seconds it took."""
+def fingerprint(name: str) -> str:
+    files = [CONFIGS[name], *(ROOT / f for f in INPUTS)]
+    digest = hashlib.sha256(name.encode())
+    for f in files:
+        digest.update(f.read_bytes())
+    return digest.hexdigest()
+
+
+def train(name: str, force: bool = False) -> tuple[Path, float]:
+    """The model and the seconds its training from scratch (empty cache) took, trained now if needed.
+
+    Each configuration trains the way it is used: ours through bot.launch, stock with `rasa`.
+    """
     OUT.mkdir(parents=True, exist_ok=True)
+    model, record = OUT / f"{name}.tar.gz", OUT / f"{name}.training.json"
+    if not force and model.exists() and record.exists():
+        saved = json.loads(record.read_text())
+        if saved.get("fingerprint") == fingerprint(name):
+            print(f"bench: {name}: inputs unchanged, reusing the model trained in {saved['seconds']:.0f} s")
+            return model, saved["seconds"]
+    print(f"bench: training {name} from scratch...", flush=True)
     # Rasa writes the defaults it chose into an empty config file: train from a copy.
-    config_file = Path(shutil.copy(config_file, OUT / f"{name}.config.yml"))
+    config_file = Path(shutil.copy(CONFIGS[name], OUT / f"{name}.config.yml"))
+    command = servers.LAUNCH if name == "alliance" else servers.STOCK
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", RASA_CACHE_DIRECTORY=cache, TF_CPP_MIN_LOG_LEVEL="2")
         start = time.perf_counter()
         subprocess.run(
-            [str(servers.BIN / "rasa"), "train", "--config", str(config_file), "--out", str(OUT),
+            [*command, "train", "--config", str(config_file), "--out", str(OUT),
              "--fixed-model-name", name, "--force", "--quiet"],
             cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        return OUT / f"{name}.tar.gz", time.perf_counter() - start
+        seconds = time.perf_counter() - start
+    record.write_text(json.dumps({"fingerprint": fingerprint(name), "seconds": seconds}))
+    return model, seconds
 
 
 def rss_mb(pid: int) -> float:
@@ -130,6 +181,7 @@ async def throughput(pair: servers.Servers, conversations: int, per_conversation
 
 
 def quality(model: Path, figures: Figures) -> None:
+    """NLU figures, parsed in this process (the same model gives the same figures in any server)."""
     parse = evaluate.agent_parser(model)
     dev = asyncio.run(evaluate.evaluate_dev(parse))
     cases = yaml.safe_load(evaluate.CRISIS_CASES.read_text(encoding="utf-8"))
@@ -138,11 +190,12 @@ def quality(model: Path, figures: Figures) -> None:
     figures.crisis_recall, figures.false_alarms = crisis.recall, crisis.false_alarm_rate
 
 
-def measure(name: str, model: Path, args: argparse.Namespace, workdir: Path) -> Figures:
-    figures = Figures(name)
+def measure(variant: Variant, model: Path, args: argparse.Namespace, workdir: Path) -> Figures:
+    """Speed and memory of one variant's running servers (quality is the model's: see `quality`)."""
+    figures = Figures(variant.name)
     db = answers.build_database(config.answers_source(), workdir / "answers.db")
     start = time.perf_counter()
-    pair = servers.start(workdir, db, model=model)
+    pair = servers.start(workdir, db, model=model, rasa=variant.rasa, endpoints=variant.endpoints, env=variant.env())
     figures.cold_start_s = time.perf_counter() - start
     try:
         latencies(pair, 20)  # warm-up
@@ -153,7 +206,6 @@ def measure(name: str, model: Path, args: argparse.Namespace, workdir: Path) -> 
         figures.memory_mb = sum(rss_mb(p.pid) for p in pair.procs.values())
     finally:
         pair.stop_all()
-    quality(model, figures)
     return figures
 
 
@@ -184,25 +236,36 @@ def table(results: list[Figures]) -> str:
 def report(results: list[Figures], args: argparse.Namespace) -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())  # fmt: skip
+    notes = (ROOT / "bench" / "NOTES.md").read_text(encoding="utf-8")
     return f"""# Benchmarks
 
 Measured by `make bench` on {dt.date.today().isoformat()}: {os.cpu_count()} cores ({cpu}), Python
-{platform.python_version()}, one Sanic worker each for the Rasa server and the action server,
-in-memory tracker store, both servers on loopback. `alliance` is this project's
-`config.yml`; `stock` is `bench/config_stock.yml`, Rasa's defaults as `rasa init`
-sets them up, trained on the same data and served with the same domain and actions.
+{platform.python_version()}, both servers and the load on this one machine, over loopback.
+
+- `alliance`: this project as `make serve` runs it: `config.yml`, `python -m bot.launch run`
+  (Rasa's server with the fixes in `bot/launch.py`), one Sanic worker, in-memory tracker
+  and lock store, `python -m rasa_sdk` as the action server.
+- `alliance-2w`: the same model with two Sanic workers sharing a Redis tracker and lock
+  store (`endpoints.redis.yml`, `make serve WORKERS=2`).
+- `stock`: `bench/config_stock.yml`, Rasa's defaults as `rasa init` sets them up, trained
+  on the same data and served with the same domain, endpoints and actions by plain
+  `rasa run` and `rasa run actions`.
 
 {table(results)}
 
 How each figure is taken (`bench/run.py`): latency is {args.messages} REST messages sent one at a
 time from a fixed mix of FAQ questions (answered by the custom action) after 20 warm-up
-messages; throughput is {args.concurrency} conversations sending {args.per_conversation} messages each at
-once; cold start is process start until the server answers (`/status` with the API token,
+messages, a new conversation every {len(MIX)} messages; throughput is {args.concurrency} conversations
+sending {args.per_conversation} messages each at once; every reply must carry a message or the run
+fails; cold start is process start until the server answers (`/status` with the API token,
 action server started alongside); memory is the resident set of both servers and their
-children after the load; training is `rasa train --force` with an empty cache; quality is
-the dev set (`../shared/eval/dev.yml`) and the held-out crisis set (`tests/data/crisis_cases.yml`).
-Targets are for `alliance` on this 2-core machine.
-"""
+children after the load; training is `rasa train --force` with an empty cache, timed
+when the model's inputs last changed; quality is the dev set (`../shared/eval/dev.yml`)
+and the held-out crisis set (`tests/data/crisis_cases.yml`), the same for both
+`alliance` columns since they serve one model. Targets are for this project on this
+2-core machine.
+
+{notes}"""
 
 
 def main() -> int:
@@ -210,17 +273,23 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--per-conversation", type=int, default=25)
-    parser.add_argument("--only", choices=sorted(CONFIGS), action="append")
-    parser.add_argument("--no-report", action="store_true", help="print only (the smoke run in make test)")
+    parser.add_argument("--only", choices=[v.name for v in VARIANTS], action="append")
+    parser.add_argument("--retrain", action="store_true", help="train from scratch even if nothing changed")
+    parser.add_argument("--no-report", action="store_true", help="print only, don't write docs/benchmarks.md")
     args = parser.parse_args()
-    results = []
-    for name in args.only or list(CONFIGS):
-        print(f"bench: training {name} from scratch...", flush=True)
-        model, seconds = train(name, CONFIGS[name])
+    results, measured = [], {}
+    for variant in [v for v in VARIANTS if not args.only or v.name in args.only]:
+        model, seconds = train(variant.model, force=args.retrain)
         with tempfile.TemporaryDirectory() as workdir:
-            print(f"bench: measuring {name}...", flush=True)
-            figures = measure(name, model, args, Path(workdir))
+            print(f"bench: measuring {variant.name}...", flush=True)
+            figures = measure(variant, model, args, Path(workdir))
         figures.train_s = seconds
+        if variant.model not in measured:
+            quality(model, figures)
+            measured[variant.model] = figures
+        same = measured[variant.model]
+        figures.accuracy, figures.macro_f1 = same.accuracy, same.macro_f1
+        figures.crisis_recall, figures.false_alarms = same.crisis_recall, same.false_alarms
         results.append(figures)
     print(table(results))
     if not args.no_report:

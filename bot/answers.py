@@ -204,6 +204,15 @@ class AnswerStore:
         rows = self._query("select * from answers where topic = ? and vetted = 1", (topic,))
         return self._answer(rows[0]) if rows else None
 
+    def get_many(self, topics: tuple[str, ...] | list[str]) -> list[Answer]:
+        """The vetted answers among `topics`, in the order given (one query: related buttons)."""
+        if not topics:
+            return []
+        marks = ", ".join("?" * len(topics))
+        rows = self._query(f"select * from answers where topic in ({marks}) and vetted = 1", tuple(topics))
+        found = {row["topic"]: self._answer(row) for row in rows}
+        return [found[t] for t in topics if t in found]
+
     def vetted(self) -> list[Answer]:
         """Every vetted answer, in source order."""
         return [self._answer(r) for r in self._query("select * from answers where vetted = 1 order by rowid")]

@@ -66,8 +66,7 @@ def menu_messages(store: AnswerStore, intro: str = MENU_INTRO) -> list[dict[str,
 
 
 def _related_buttons(store: AnswerStore, answer: Answer) -> list[dict[str, str]]:
-    related = (store.get(t) for t in answer.related)
-    return [button(a) for a in related if a is not None][: config.related_buttons()]
+    return [button(a) for a in store.get_many(answer.related)][: config.related_buttons()]
 
 
 def answer_topic(store: AnswerStore, topic: str | None) -> Reply:

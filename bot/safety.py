@@ -72,6 +72,25 @@ def _token_variants(spec: str, tokenize) -> list[list[dict]]:
     return variants
 
 
+def required_words(pattern: str, tokenize) -> list[list[list[tuple[str, frozenset]]]]:
+    """For each position a rule line can't skip: its alternatives, as (attribute, words) per token.
+
+    A line can match only if every such position has an alternative whose words all
+    occur in the message: a cheap test that lets most messages skip the Matcher.
+    """
+    positions = []
+    for spec in pattern.split():
+        variants = _token_variants(spec, tokenize)
+        if any(not v or all("OP" in t for t in v) for v in variants):
+            continue  # optional or a gap
+        positions.append([
+            [(attr, frozenset(value["IN"]) if isinstance(value, dict) else frozenset([value]))
+             for token in v for attr, value in token.items()]
+            for v in variants
+        ])  # fmt: skip
+    return positions
+
+
 def compile_pattern(pattern: str, tokenize) -> list[list[dict]]:
     """All Matcher patterns for one rule line (alternatives of different lengths expand)."""
     positions = [_token_variants(spec, tokenize) for spec in pattern.split()]
@@ -100,16 +119,29 @@ class CrisisRules:
         self.nlp = nlp
         tokenize = lambda text: [t.text for t in nlp.tokenizer(text.lower())]  # noqa: E731
         self.matchers = {}
+        self.gates: dict[str, list] = {}
         for tier in ("danger", "guarded", "safe"):
             matcher = Matcher(nlp.vocab)
+            self.gates[tier] = []
             for name, patterns in (rules.get(tier) or {}).items():
                 compiled = [p for line in patterns for p in compile_pattern(str(line), tokenize)]
                 if not compiled:
                     raise ValueError(f"safety rule {tier}.{name} has no usable pattern")
                 matcher.add(f"{tier}.{name}", compiled)
+                self.gates[tier] += [required_words(str(line), tokenize) for line in patterns]
             self.matchers[tier] = matcher
 
+    def could_match(self, tier: str, doc) -> bool:
+        """False only when no rule line of the tier has all its required words in `doc`."""
+        words = {"LOWER": {t.lower_ for t in doc}, "LEMMA": {t.lemma_ for t in doc}}
+        return any(
+            all(any(all(values & words[attr] for attr, values in variant) for variant in position) for position in line)
+            for line in self.gates[tier]
+        )
+
     def _first(self, tier: str, doc) -> str | None:
+        if not self.could_match(tier, doc):
+            return None
         matches = self.matchers[tier](doc)
         return self.nlp.vocab.strings[matches[0][0]] if matches else None
 

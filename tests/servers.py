@@ -112,6 +112,8 @@ def start(
     with_actions: bool = True,
     model: Path = MODEL,
     rasa: tuple[str, ...] = LAUNCH,
+    endpoints: str = "endpoints.yml",
+    env: dict[str, str] | None = None,
 ) -> Servers:
     """Start the action server and `rasa run` with the API behind a token, on free loopback ports.
 
@@ -124,6 +126,7 @@ def start(
         ALLIANCE_ANSWERS_DB=str(answers_db),
         ALLIANCE_ESCALATIONS_DB=str(workdir / "escalations.db"),
         ALLIANCE_ACTION_URL=f"http://127.0.0.1:{actions_port}/webhook",
+        **(env or {}),
     )
     servers = Servers(
         f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", token, log, workdir / "escalations.db"
@@ -136,7 +139,7 @@ def start(
         )  # fmt: skip
     servers.procs["rasa"] = subprocess.Popen(
         [
-            *rasa, "run", "--model", str(model), "--endpoints", "endpoints.yml",
+            *rasa, "run", "--model", str(model), "--endpoints", endpoints,
             "--credentials", "credentials.yml", "-i", "127.0.0.1", "--port", str(rasa_port),
             "--enable-api", "--auth-token", token, *extra_args,
         ],

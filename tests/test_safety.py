@@ -249,3 +249,25 @@ async def test_reminder_follows_every_response_after_an_escalation() -> None:
     assert reminder not in before["text"]
     assert after["text"].endswith(reminder) and deny["text"].endswith(reminder)
     assert reminder not in crisis["text"]
+
+
+def test_the_word_gate_never_hides_a_match() -> None:
+    """`could_match` only skips work: on every sentence we have, a tier that matches passes the gate."""
+    import yaml
+
+    rules = safety.default_rules()
+    texts = [*(t for examples in RULE_EXAMPLES.values() for t in examples)]
+    for name in ("crisis_cases.yml", "crisis_blind.yml"):
+        cases = yaml.safe_load((config.ROOT / "tests" / "data" / name).read_text(encoding="utf-8"))
+        texts += cases["positives"] + cases["negatives"]
+    for block in yaml.safe_load((config.DATA_DIR / "nlu.yml").read_text(encoding="utf-8"))["nlu"]:
+        texts += [line[2:] for line in block.get("examples", "").splitlines() if line.startswith("- ")]
+    assert len(texts) > 1000
+    gated = 0
+    for text in texts:
+        doc = rules.nlp(text.lower())
+        for tier, matcher in rules.matchers.items():
+            if matcher(doc):
+                assert rules.could_match(tier, doc), (tier, text)
+            gated += not rules.could_match(tier, doc)
+    assert gated > len(texts)  # and it does skip work
