@@ -37,9 +37,12 @@ ROOT = config.ROOT
 OUT = config.BUILD_DIR / "bench"
 REPORT = ROOT / "docs" / "benchmarks.md"
 CONFIGS = {"alliance": ROOT / "config.yml", "stock": ROOT / "bench" / "config_stock.yml"}
-# What a model is trained from: a change to any of these retrains it.
-INPUTS = ["domain.yml", "data/nlu.yml", "data/rules.yml", "data/stories.yml", "bot/classifier.py", "bot/safety.py",
-          "bot/safety_rules.yml", "bot/nlp.py"]  # fmt: skip
+# What each model is trained from, besides its config: a change to any of these retrains it.
+DATA = ["domain.yml", "data/nlu.yml", "data/rules.yml", "data/stories.yml"]
+INPUTS = {
+    "alliance": [*DATA, "bot/classifier.py", "bot/safety.py", "bot/safety_rules.yml", "bot/nlp.py"],
+    "stock": DATA,
+}
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ class Variant:
 VARIANTS = [
     Variant("alliance", "alliance"),
     Variant("alliance-2w", "alliance", endpoints="endpoints.redis.yml", workers=2),
-    Variant("stock", "stock", rasa=servers.STOCK),
+    Variant("stock", "stock", rasa=servers.STOCK, endpoints="bench/endpoints_stock.yml"),
 ]
 # A fixed mix: FAQ questions (answered by the custom action) and a few plain turns.
 MIX = [
@@ -90,7 +93,7 @@ class Figures:
 
 
 def fingerprint(name: str) -> str:
-    files = [CONFIGS[name], *(ROOT / f for f in INPUTS)]
+    files = [CONFIGS[name], *(ROOT / f for f in INPUTS[name])]
     digest = hashlib.sha256(name.encode())
     for f in files:
         digest.update(f.read_bytes())
@@ -242,14 +245,15 @@ def report(results: list[Figures], args: argparse.Namespace) -> str:
 Measured by `make bench` on {dt.date.today().isoformat()}: {os.cpu_count()} cores ({cpu}), Python
 {platform.python_version()}, both servers and the load on this one machine, over loopback.
 
-- `alliance`: this project as `make serve` runs it: `config.yml`, `python -m bot.launch run`
-  (Rasa's server with the fixes in `bot/launch.py`), one Sanic worker, in-memory tracker
-  and lock store, `python -m rasa_sdk` as the action server.
+- `alliance`: this project as `make serve` runs it: `config.yml` and `endpoints.yml`,
+  `python -m bot.launch run` (Rasa's server with the fixes in `bot/launch.py`), one Sanic
+  worker, the in-memory event tracker store (`bot/tracker_store.py`), `python -m rasa_sdk`
+  as the action server.
 - `alliance-2w`: the same model with two Sanic workers sharing a Redis tracker and lock
   store (`endpoints.redis.yml`, `make serve WORKERS=2`).
 - `stock`: `bench/config_stock.yml`, Rasa's defaults as `rasa init` sets them up, trained
-  on the same data and served with the same domain, endpoints and actions by plain
-  `rasa run` and `rasa run actions`.
+  on the same data and served with the same domain and actions by plain `rasa run` and
+  `rasa run actions`, with `rasa init`'s endpoints (`bench/endpoints_stock.yml`).
 
 {table(results)}
 

@@ -150,9 +150,7 @@ def build_database(source: Path | None = None, target: Path | None = None) -> Pa
             pk="topic",
         )
         db["answers"].enable_fts(["title", "short", "more"], tokenize="porter")
-        db["menu"].insert_all(
-            ({"position": i, "topic": t} for i, t in enumerate(doc["menu"])), pk="position"
-        )
+        db["menu"].insert_all(({"position": i, "topic": t} for i, t in enumerate(doc["menu"])), pk="position")
         db.close()
         os.replace(tmp, target)
     finally:
@@ -220,8 +218,7 @@ class AnswerStore:
     def menu(self) -> list[Answer]:
         """The vetted topics offered in the menu, in order."""
         rows = self._query(
-            "select answers.* from menu join answers using (topic) "
-            "where answers.vetted = 1 order by menu.position"
+            "select answers.* from menu join answers using (topic) " "where answers.vetted = 1 order by menu.position"
         )
         return [self._answer(r) for r in rows]
 

@@ -141,8 +141,11 @@ def channel_credentials() -> dict[str, dict]:
     if env("TELEGRAM_TOKEN"):
         channels["bot.channels.telegram.TelegramInput"] = {
             **refs(
-                access_token="TELEGRAM_TOKEN", verify="TELEGRAM_VERIFY", webhook_url="TELEGRAM_WEBHOOK_URL",
-                secret_token="TELEGRAM_SECRET_TOKEN", base_url="TELEGRAM_API_URL",
+                access_token="TELEGRAM_TOKEN",
+                verify="TELEGRAM_VERIFY",
+                webhook_url="TELEGRAM_WEBHOOK_URL",
+                secret_token="TELEGRAM_SECRET_TOKEN",
+                base_url="TELEGRAM_API_URL",
             ),  # fmt: skip
             "set_webhook": env("TELEGRAM_SET_WEBHOOK", "true").lower() in ("1", "true", "yes"),
         }

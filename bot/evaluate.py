@@ -110,8 +110,10 @@ def agent_parser(model: Path) -> Parse:
 
 
 def report(dev: Result, crisis: CrisisResult | None = None) -> str:
-    lines = [f"dev-set intent accuracy: {dev.accuracy:.3f} ({len(dev.pairs) - len(dev.errors)}/{len(dev.pairs)}), "
-             f"macro-F1 {dev.macro_f1:.3f}"]
+    lines = [
+        f"dev-set intent accuracy: {dev.accuracy:.3f} ({len(dev.pairs) - len(dev.errors)}/{len(dev.pairs)}), "
+        f"macro-F1 {dev.macro_f1:.3f}"
+    ]
     lines += [f"  miss: {text!r} expected {e}, got {p}" for text, e, p in dev.errors]
     if crisis:
         lines.append(report_crisis(crisis))
@@ -132,9 +134,7 @@ async def _main(model: Path) -> None:
     parse = agent_parser(model)
     dev = load_dev()
     cases = yaml.safe_load(CRISIS_CASES.read_text(encoding="utf-8"))
-    crisis = await evaluate_crisis(
-        parse, dev["crisis"] + cases["positives"], dev["not_crisis"] + cases["negatives"]
-    )
+    crisis = await evaluate_crisis(parse, dev["crisis"] + cases["positives"], dev["not_crisis"] + cases["negatives"])
     print(report(await evaluate_dev(parse, dev), crisis))
 
 

@@ -1,6 +1,7 @@
-"""`python -m bot.launch ARGS`: Rasa's own command line, with two fixes that make serving cheap.
+"""`python -m bot.launch ARGS`: Rasa's own command line, with fixes that make serving cheap.
 
-Found by profiling (docs/benchmarks.md), neither changes what Rasa answers:
+Each fix answers something profiling found (docs/benchmarks.md), and none changes what
+Rasa answers (tests/test_launch.py compares each with Rasa's own code):
 
 - A server loads TensorFlow only if its model uses it. Importing it costs about
   3 s and 440 MB, and this project's model never runs it, but three paths reach it:
@@ -15,6 +16,9 @@ Found by profiling (docs/benchmarks.md), neither changes what Rasa answers:
 - Events are deserialised with a cached type lookup. `Event.resolve_by_type` walks
   every Event subclass for every stored event, each time a tracker is read: 40%
   of a message's time once the above was gone.
+- A tracker's dialogue states are computed once per tracker state. RulePolicy asks
+  for the states of the whole conversation twice per prediction (from the text,
+  then from the intent) and they only change when an event is added.
 - The model's graphs run in dependency order, one node after another, as dask's
   synchronous scheduler runs them but without its bookkeeping (about 1 ms a run,
   and a message runs up to three).
@@ -28,12 +32,28 @@ import importlib.util
 import logging
 import sys
 from functools import cache
-from typing import Any, Dict, Sequence
+from typing import Any, Callable, Dict, Sequence
 
 logger = logging.getLogger(__name__)
 
 # Rasa modules that import TensorFlow at import time, loaded on first use instead.
 DEFERRED = frozenset({"rasa.utils.train_utils"})
+# Rasa's own implementations of what `install` replaces, by (owner, attribute).
+_ORIGINALS: Dict[tuple[type, str], Any] = {}
+
+
+def original(owner: type, name: str) -> Any:
+    """Rasa's implementation of `owner.name`, whether or not a fix replaced it."""
+    return _ORIGINALS.get((owner, name)) or getattr(owner, name)
+
+
+def _replace(owner: type, name: str, replacement: Callable, kind: Callable = lambda f: f) -> None:
+    if (owner, name) not in _ORIGINALS:
+        _ORIGINALS[(owner, name)] = getattr(owner, name)
+        setattr(owner, name, kind(replacement))
+
+
+# --- TensorFlow stays out ---------------------------------------------------------------
 
 
 class _DeferredFinder(importlib.abc.MetaPathFinder):
@@ -59,6 +79,24 @@ def defer_tensorflow() -> None:
             import thinc.compat  # noqa: F401  # records has_tensorflow = False
         finally:
             del sys.modules["tensorflow"]
+
+
+def _metadata_without_train_schema(serialized: Dict[str, Any]) -> Any:
+    """`ModelMetadata.from_dict` with an empty training graph: its classes are never imported."""
+    from rasa.engine.graph import GraphSchema
+    from rasa.engine.storage.storage import ModelMetadata
+
+    return original(ModelMetadata, "from_dict")({**serialized, "train_schema": GraphSchema({}).as_dict()})
+
+
+def serve_prediction_graph_only() -> None:
+    """For commands that only predict (`run`, `shell`), never for training."""
+    from rasa.engine.storage.storage import ModelMetadata
+
+    _replace(ModelMetadata, "from_dict", _metadata_without_train_schema, staticmethod)
+
+
+# --- per-message work ------------------------------------------------------------------
 
 
 @cache
@@ -88,63 +126,47 @@ def _validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
         raise
 
 
-def _metadata_without_train_schema(serialized: Dict[str, Any]) -> Any:
-    from rasa.engine.graph import GraphSchema
-
-    return _load_metadata({**serialized, "train_schema": GraphSchema({}).as_dict()})
-
-
-def serve_prediction_graph_only() -> None:
-    """For commands that only predict: the model's training graph is never imported."""
-    global _load_metadata
-    from rasa.engine.storage.storage import ModelMetadata
-
-    if ModelMetadata.from_dict is not _metadata_without_train_schema:
-        _load_metadata = ModelMetadata.from_dict
-        ModelMetadata.from_dict = staticmethod(_metadata_without_train_schema)
-
-
-_load_metadata: Any = None
-
-
-def cache_action_schema() -> None:
-    from rasa.core.actions.action import RemoteAction
-
-    RemoteAction._validate_action_result = _validate_action_result
-
-
 _EVENT_TYPES: Dict[str, Any] = {}
 
 
 def _resolve_event_type(type_name: str, default: Any = None) -> Any:
     """`Event.resolve_by_type` with the subclass walk done once (again only for an unknown name)."""
+    from rasa.shared.core.events import Event
+
     if type_name not in _EVENT_TYPES:
-        from rasa.shared.core.events import Event
         from rasa.shared.utils.common import all_subclasses
 
+        # Rasa takes the first match in walk order: later entries must not overwrite it.
         _EVENT_TYPES.update((cls.type_name, cls) for cls in reversed(all_subclasses(Event)))
     if type_name in _EVENT_TYPES:
         return _EVENT_TYPES[type_name]
-    return _original_resolve(type_name, default)
+    return original(Event, "resolve_by_type")(type_name, default)
 
 
-_original_resolve: Any = None
+def _past_states(
+    self: Any,
+    domain: Any,
+    omit_unset_slots: bool = False,
+    ignore_rule_only_turns: bool = False,
+    rule_only_data: Dict[str, Any] | None = None,
+) -> list:
+    """`DialogueStateTracker.past_states`, remembered until the tracker gets another event.
 
+    Callers change the states they get (policies drop the text or the intent of the
+    last user turn), so each call gets its own copy of the two-level dicts.
+    """
+    from rasa.shared.core.trackers import DialogueStateTracker
 
-def cache_event_types() -> None:
-    global _original_resolve
-    from rasa.shared.core.events import Event
-
-    if Event.resolve_by_type is not _resolve_event_type:
-        _original_resolve = Event.resolve_by_type
-        Event.resolve_by_type = staticmethod(_resolve_event_type)
-
-
-def run_graphs_in_order() -> None:
-    """Message processing runs its graphs with `SequentialGraphRunner` (below)."""
-    import rasa.core.processor
-
-    rasa.core.processor.DaskGraphRunner = sequential_graph_runner()
+    key = (id(domain), len(self.events), id(self.events[-1]) if self.events else None,
+           omit_unset_slots, ignore_rule_only_turns, repr(rule_only_data))  # fmt: skip
+    cached = self.__dict__.get("_alliance_past_states")
+    if cached is None or cached[0] != key:
+        compute = original(DialogueStateTracker, "past_states")
+        cached = self.__dict__["_alliance_past_states"] = (
+            key,
+            compute(self, domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data),
+        )
+    return [{name: dict(sub) for name, sub in state.items()} for state in cached[1]]
 
 
 @cache
@@ -153,7 +175,7 @@ def sequential_graph_runner() -> type:
     from rasa.engine.runner.dask import DaskGraphRunner
 
     class SequentialGraphRunner(DaskGraphRunner):
-        """Runs the same nodes as `DaskGraphRunner`, in the same order, with the same results."""
+        """Runs the same nodes as `DaskGraphRunner`, in dependency order, with the same results."""
 
         def run(self, inputs: Dict[str, Any] | None = None, targets: list[str] | None = None) -> Dict[str, Any]:
             run_targets = list(targets or self._graph_schema.target_names)
@@ -190,13 +212,24 @@ def sequential_graph_runner() -> type:
     return SequentialGraphRunner
 
 
+def install() -> None:
+    """The per-message fixes; idempotent."""
+    import rasa.core.processor
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.events import Event
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    _replace(RemoteAction, "_validate_action_result", _validate_action_result)
+    _replace(Event, "resolve_by_type", _resolve_event_type, staticmethod)
+    _replace(DialogueStateTracker, "past_states", _past_states)
+    rasa.core.processor.DaskGraphRunner = sequential_graph_runner()  # what message processing runs graphs with
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Run Rasa's command line with the fixes in place."""
     args = list(sys.argv[1:] if argv is None else argv)
     defer_tensorflow()
-    cache_action_schema()
-    cache_event_types()
-    run_graphs_in_order()
+    install()
     if args[:1] in (["run"], ["shell"]) and args[1:2] != ["actions"]:
         serve_prediction_graph_only()
     from rasa.__main__ import main as rasa_main

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from bench import run
 
 
@@ -26,3 +28,34 @@ def test_stock_config_leaves_pipeline_and_policies_to_rasa() -> None:
 
     stock = yaml.safe_load(run.CONFIGS["stock"].read_text(encoding="utf-8"))
     assert stock["pipeline"] is None and stock["policies"] is None
+
+
+@pytest.mark.e2e
+def test_a_tiny_benchmark_run_measures_every_speed_figure(tmp_path) -> None:
+    """The smoke run: real servers, a few messages; no figure is judged, each must exist."""
+    import argparse
+
+    from tests import servers
+
+    if not servers.MODEL.exists():
+        pytest.fail(f"{servers.MODEL} is missing: `make test` trains it first")
+    args = argparse.Namespace(messages=5, concurrency=2, per_conversation=2)
+    figures = run.measure(run.VARIANTS[0], servers.MODEL, args, tmp_path)
+    assert figures.name == "alliance"
+    assert figures.cold_start_s > 0 and figures.p50_ms > 0 and figures.p99_ms >= figures.p50_ms
+    assert figures.throughput > 0 and figures.memory_mb > 50
+
+
+def test_an_empty_reply_fails_the_run() -> None:
+    run.answered(200, [{"text": "hi"}])
+    for status, replies in ((200, []), (500, [{"text": "x"}])):
+        with pytest.raises(RuntimeError, match="did not answer"):
+            run.answered(status, replies)
+
+
+def test_variants_name_a_configuration_and_how_it_runs() -> None:
+    names = [v.name for v in run.VARIANTS]
+    assert names == ["alliance", "alliance-2w", "stock"]
+    two = run.VARIANTS[1]
+    assert two.endpoints == "endpoints.redis.yml" and two.env()["SANIC_WORKERS"] == "2"
+    assert run.VARIANTS[2].rasa == run.servers.STOCK and run.VARIANTS[0].env() == {}

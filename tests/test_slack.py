@@ -77,8 +77,15 @@ def event(text: str, event_id: str, channel: str) -> bytes:
             "type": "event_callback",
             "event_id": event_id,
             "team_id": "T1",
-            "event": {"type": "message", "channel_type": "im", "user": "U1", "text": text,
-                      "channel": channel, "ts": "1.0", "event_ts": "1.0"},
+            "event": {
+                "type": "message",
+                "channel_type": "im",
+                "user": "U1",
+                "text": text,
+                "channel": channel,
+                "ts": "1.0",
+                "event_ts": "1.0",
+            },
         }  # fmt: skip
     ).encode()
 
@@ -192,4 +199,3 @@ def test_event_ids_are_answered_once() -> None:
 def test_phone_and_sms_buttons_are_dropped_for_slack() -> None:
     buttons = [{"title": "Call", "payload": "tel:911"}, {"title": "More", "payload": "/affirm"}]
     assert slack.slack_buttons(buttons) == [{"title": "More", "payload": "/affirm"}]
-

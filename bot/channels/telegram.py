@@ -392,9 +392,7 @@ class TelegramInput(InputChannel):
             await out.send_text_message(str(incoming.chat_id), NOT_TEXT_NOTICE)
         if incoming.text is None:
             return 200, {"status": "ok"}
-        message = UserMessage(
-            incoming.text, out, str(incoming.chat_id), input_channel=self.name(), metadata=metadata
-        )
+        message = UserMessage(incoming.text, out, str(incoming.chat_id), input_channel=self.name(), metadata=metadata)
         try:
             await on_new_message(message)
         except Exception as exc:

@@ -1,0 +1,125 @@
+"""bot.launch: each serving fix gives Rasa's own results, and TensorFlow stays out of the server."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+from rasa.core.actions.action import RemoteAction
+from rasa.core.channels.channel import UserMessage
+from rasa.engine.constants import PLACEHOLDER_MESSAGE
+from rasa.engine.loader import load_predict_graph_runner
+from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.shared.core.events import Event
+from rasa.shared.utils.common import all_subclasses
+
+from bot import config, launch
+
+MODEL = config.ROOT / "models" / "alliance.tar.gz"
+
+
+def test_action_results_are_validated_as_rasa_does() -> None:
+    action = RemoteAction("action_answer_faq", None)
+    good = {"events": [{"event": "slot", "name": "topic", "value": "faq_texting"}], "responses": [{"text": "hi"}]}
+    bad = {"events": [{"event": "slot", "name": 3}], "responses": []}
+    assert launch._validate_action_result(action, good) is True
+    with pytest.raises(jsonschema.ValidationError) as ours:
+        launch._validate_action_result(action, bad)
+    with pytest.raises(jsonschema.ValidationError) as theirs:
+        RemoteAction._validate_action_result(action, bad)
+    assert ours.value.message == theirs.value.message
+    assert "Failed to validate Action server response" in ours.value.message
+
+
+def test_event_types_resolve_as_rasa_resolves_them() -> None:
+    original_resolve = launch.original(Event, "resolve_by_type")
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    assert {"user", "action", "slot", "session_started", "bot"} <= names
+    for name in names:
+        assert launch._resolve_event_type(name) is original_resolve(name)
+    assert launch._resolve_event_type("no such event", default=Event) is Event
+    assert launch._resolve_event_type("topic") is None  # Rasa's backwards compatibility
+    with pytest.raises(ValueError, match="Unknown event name"):
+        launch._resolve_event_type("no such event")
+
+
+@pytest.mark.model
+def test_sequential_runner_gives_the_dask_runner_results(tmp_path: Path) -> None:
+    """The NLU graph as message processing runs it, through both runners."""
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: `make test` trains it first")
+    runners = {}
+    for name, cls in (("dask", DaskGraphRunner), ("sequential", launch.sequential_graph_runner())):
+        metadata, runners[name] = load_predict_graph_runner(tmp_path / name, MODEL, LocalModelStorage, cls)
+    targets = [metadata.nlu_target]
+    for text in ["can i text my therapist", "i want to kill myself", "", "/faq_trust", "asdf qwer"]:
+        outputs = {}
+        for name, runner in runners.items():
+            result = runner.run(inputs={PLACEHOLDER_MESSAGE: [UserMessage(text)]}, targets=targets)
+            assert list(result) == targets
+            outputs[name] = [m.as_dict(only_output_properties=True) for m in result[targets[0]]]
+        assert outputs["sequential"] == outputs["dask"], text
+        assert outputs["dask"][0]["intent"]["name"]
+
+
+@pytest.mark.model
+def test_the_server_process_never_loads_tensorflow() -> None:
+    """As `python -m bot.launch run` sets it up: load the model and parse, then look."""
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: `make test` trains it first")
+    script = f"""
+import asyncio, sys
+from bot import launch
+launch.defer_tensorflow(); launch.install(); launch.serve_prediction_graph_only()
+import rasa.core.run
+from rasa.core.agent import Agent
+agent = Agent.load({str(MODEL)!r})
+parsed = asyncio.run(agent.parse_message("can i text my therapist"))
+print(parsed["intent"]["name"], "tensorflow" in sys.modules)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=config.ROOT, capture_output=True, text=True, timeout=300, check=True
+    ).stdout.split()
+    assert out[-2:] == ["faq_texting", "False"]
+
+
+def test_tensorflow_still_loads_for_whoever_uses_it() -> None:
+    """Deferred, not removed: DIET and TED (the stock configuration) get the real TensorFlow."""
+    script = """
+import sys
+from bot import launch
+launch.defer_tensorflow()
+import rasa.utils.train_utils as train_utils
+from rasa.nlu.classifiers.diet_classifier import DIETClassifier
+print(hasattr(train_utils, "rank_and_mask"), type(sys.modules["tensorflow"]).__name__)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=config.ROOT, capture_output=True, text=True, timeout=300, check=True
+    ).stdout.split()
+    assert out[-2:] == ["True", "module"]
+
+
+def test_past_states_are_rasas_and_each_caller_gets_its_own() -> None:
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    original = launch.original(DialogueStateTracker, "past_states")
+    domain = Domain.load(str(config.ROOT / "domain.yml"))
+    tracker = DialogueStateTracker("states", domain.slots)
+    for intent, action in [("greet", "utter_greet"), ("faq_texting", "action_answer_faq"), ("thank", "utter_thank")]:
+        tracker.update(ActionExecuted("action_listen"))
+        tracker.update(UserUttered(intent, {"name": intent, "confidence": 1.0}))
+        first = launch._past_states(tracker, domain)
+        assert first == original(tracker, domain)
+        first[-1]["user"].pop("intent")  # what a policy does to the last turn
+        assert launch._past_states(tracker, domain) == original(tracker, domain)
+        assert launch._past_states(tracker, domain, ignore_rule_only_turns=True) == original(
+            tracker, domain, ignore_rule_only_turns=True
+        )
+        tracker.update(ActionExecuted(action))
+        assert launch._past_states(tracker, domain) == original(tracker, domain)
