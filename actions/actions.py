@@ -25,9 +25,7 @@ class ReplyAction(Action, abc.ABC):
     @abc.abstractmethod
     def reply(self, tracker: Tracker, store: AnswerStore) -> replies.Reply: ...
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         result = replies.with_reminder(self.reply(tracker, AnswerStore()), bool(tracker.get_slot("crisis")))
         for message in result.messages:
             dispatcher.utter_message(**message)
@@ -75,9 +73,7 @@ class ActionRecordEscalation(Action):
     def name(self) -> str:
         return "action_record_escalation"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         latest = tracker.latest_message or {}
         # No safety record means the intent came straight in, as a button payload ("/crisis").
         safety = latest.get("safety") or {"layer": "payload"}
@@ -91,9 +87,7 @@ class ActionSessionStart(Action):
     def name(self) -> str:
         return "action_session_start"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         for message in replies.welcome().messages:
             dispatcher.utter_message(**message)
         return [SessionStarted(), ActionExecuted("action_listen")]

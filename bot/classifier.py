@@ -186,10 +186,18 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         return messages
 
     def predict(self, message: Message) -> tuple[Dict[str, Any], List[Dict[str, Any]]]:
-        """The best intent and the ranking; no intent for an empty message or an untrained model."""
+        """The best intent and the ranking.
+
+        No intent (so the fallback asks what they meant) for an empty message, an
+        untrained model, or a message with no word or n-gram seen in training: its
+        scores would be the SVM's intercepts alone, which favour the biggest intent.
+        """
+        nothing: tuple[Dict[str, Any], List[Dict[str, Any]]] = ({"name": None, "confidence": 0.0}, [])
         if self.model is None or not message.get(TEXT):
-            return {"name": None, "confidence": 0.0}, []
+            return nothing
         columns, values = self.features.one(views(message))
+        if not len(columns):
+            return nothing
         scores = self.model.coef_[:, columns] @ values + self.model.intercept_
         if len(self.model.classes_) == 2:  # a binary SVM scores only the second class
             scores = np.array([-scores[0], scores[0]])

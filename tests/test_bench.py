@@ -58,4 +58,5 @@ def test_variants_name_a_configuration_and_how_it_runs() -> None:
     assert names == ["alliance", "alliance-2w", "stock"]
     two = run.VARIANTS[1]
     assert two.endpoints == "endpoints.redis.yml" and two.env()["SANIC_WORKERS"] == "2"
+    assert two.env()["ALLIANCE_REDIS_PREFIX"].isalnum()  # Rasa ignores any other prefix
     assert run.VARIANTS[2].rasa == run.servers.STOCK and run.VARIANTS[0].env() == {}

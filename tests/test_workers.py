@@ -25,7 +25,7 @@ def redis_prefix():
         client.ping()
     except redis.ConnectionError:
         pytest.fail("Redis is not answering on localhost:6379 (the machine's service; see the README)")
-    prefix = f"alliance-test-{os.getpid()}"
+    prefix = f"alliancetest{os.getpid()}"  # letters and digits only, or Rasa ignores it
     yield prefix
     for db in (0, 1):
         keys = list(redis.Redis(host="localhost", port=6379, db=db).scan_iter(f"{prefix}*"))
@@ -54,7 +54,8 @@ def worker_cpu(pid: int) -> dict[int, float]:
 
 
 async def converse(url: str, senders: list[str], turns: list[str]) -> None:
-    async with aiohttp.ClientSession() as session:
+    # A connection per request: kept-alive connections would stay with whichever worker accepted them.
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as session:
 
         async def talk(sender: str) -> None:
             for text in turns:
@@ -67,20 +68,20 @@ async def converse(url: str, senders: list[str], turns: list[str]) -> None:
 def test_both_workers_answer_and_share_every_conversation(workers: servers.Servers, redis_prefix: str) -> None:
     before = worker_cpu(workers.procs["rasa"].pid)
     assert len(before) == 2, "SANIC_WORKERS=2 with a Redis lock store runs two worker processes"
-    turns = ["hello", "can i text my therapist", "tell me more", "what are boundaries", "thanks", "goodbye"] * 2
+    turns = ["hello", "can i text my therapist", "tell me more", "what are boundaries", "thanks", "goodbye"] * 3
     senders = [f"workers-{n}" for n in range(8)]
     asyncio.run(converse(f"{workers.rasa_url}/webhooks/rest/webhook", senders, turns))
 
     after = worker_cpu(workers.procs["rasa"].pid)
-    assert all(after[pid] - before[pid] > 0.2 for pid in before), (before, after)
+    assert all(after[pid] - before[pid] > 0.1 for pid in before), (before, after)  # an idle worker stays near 0
     for sender in senders:
         r = requests.get(
             f"{workers.rasa_url}/conversations/{sender}/tracker", params={"token": workers.token}, timeout=30
         )
         said = [e["text"] for e in r.json()["events"] if e["event"] == "user"]
         assert said == turns, sender  # whichever worker answered, the conversation is whole and in order
-    keys = redis.Redis(host="localhost", port=6379, db=0).keys(f"{redis_prefix}*")
-    assert any(k.decode().endswith(senders[0]) for k in keys)
+    keys = {k.decode() for k in redis.Redis(host="localhost", port=6379, db=0).keys(f"{redis_prefix}:*")}
+    assert {f"{redis_prefix}:tracker:{s}" for s in senders} <= keys  # under this run's prefix, not Rasa's default
 
 
 def test_the_crisis_reply_under_two_workers(workers: servers.Servers) -> None:
