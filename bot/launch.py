@@ -16,9 +16,10 @@ Rasa answers (tests/test_launch.py compares each with Rasa's own code):
 - Events are deserialised with a cached type lookup. `Event.resolve_by_type` walks
   every Event subclass for every stored event, each time a tracker is read: 40%
   of a message's time once the above was gone.
-- A tracker's dialogue states are computed once per tracker state. RulePolicy asks
-  for the states of the whole conversation twice per prediction (from the text,
-  then from the intent) and they only change when an event is added.
+- A tracker's dialogue states and applied events are computed once per tracker
+  state. RulePolicy asks for the states of the whole conversation twice per
+  prediction (from the text, then from the intent), message processing asks for
+  the applied events several times, and neither changes until an event is added.
 - The model's graphs run in dependency order, one node after another, as dask's
   synchronous scheduler runs them but without its bookkeeping (about 1 ms a run,
   and a message runs up to three).
@@ -143,6 +144,16 @@ def _resolve_event_type(type_name: str, default: Any = None) -> Any:
     return original(Event, "resolve_by_type")(type_name, default)
 
 
+def _remembered(tracker: Any, name: str, arguments: tuple, compute: Callable[[], Any]) -> Any:
+    """`compute()`, kept on the tracker until it gets another event or other arguments."""
+    events = tracker.events
+    key = (len(events), id(events[0]) if events else None, id(events[-1]) if events else None, *arguments)
+    cached = tracker.__dict__.get(name)
+    if cached is None or cached[0] != key:
+        cached = tracker.__dict__[name] = (key, compute())
+    return cached[1]
+
+
 def _past_states(
     self: Any,
     domain: Any,
@@ -150,23 +161,30 @@ def _past_states(
     ignore_rule_only_turns: bool = False,
     rule_only_data: Dict[str, Any] | None = None,
 ) -> list:
-    """`DialogueStateTracker.past_states`, remembered until the tracker gets another event.
+    """`DialogueStateTracker.past_states`, computed once per tracker state.
 
     Callers change the states they get (policies drop the text or the intent of the
     last user turn), so each call gets its own copy of the two-level dicts.
     """
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    key = (id(domain), len(self.events), id(self.events[-1]) if self.events else None,
-           omit_unset_slots, ignore_rule_only_turns, repr(rule_only_data))  # fmt: skip
-    cached = self.__dict__.get("_alliance_past_states")
-    if cached is None or cached[0] != key:
-        compute = original(DialogueStateTracker, "past_states")
-        cached = self.__dict__["_alliance_past_states"] = (
-            key,
-            compute(self, domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data),
-        )
-    return [{name: dict(sub) for name, sub in state.items()} for state in cached[1]]
+    compute = original(DialogueStateTracker, "past_states")
+    arguments = (id(domain), omit_unset_slots, ignore_rule_only_turns, repr(rule_only_data))
+    states = _remembered(
+        self,
+        "_alliance_past_states",
+        arguments,
+        lambda: compute(self, domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data),
+    )
+    return [{name: dict(sub) for name, sub in state.items()} for state in states]
+
+
+def _applied_events(self: Any) -> list:
+    """`DialogueStateTracker.applied_events`, computed once per tracker state (a new list each call)."""
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    compute = original(DialogueStateTracker, "applied_events")
+    return list(_remembered(self, "_alliance_applied_events", (), lambda: compute(self)))
 
 
 @cache
@@ -222,6 +240,7 @@ def install() -> None:
     _replace(RemoteAction, "_validate_action_result", _validate_action_result)
     _replace(Event, "resolve_by_type", _resolve_event_type, staticmethod)
     _replace(DialogueStateTracker, "past_states", _past_states)
+    _replace(DialogueStateTracker, "applied_events", _applied_events)
     rasa.core.processor.DaskGraphRunner = sequential_graph_runner()  # what message processing runs graphs with
 
 

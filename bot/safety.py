@@ -91,6 +91,25 @@ def required_words(pattern: str, tokenize) -> list[list[list[tuple[str, frozense
     return positions
 
 
+def _index_lines(lines: list, common: set[str]) -> tuple[dict[tuple[str, str], list[int]], list[int]]:
+    """Each line under the words of one required position, preferring one without common words.
+
+    A line can match only if that position is present, and a position is present only if
+    the first word of one of its alternatives is: so a message needs one of those words.
+    """
+    by_word: dict[tuple[str, str], list[int]] = {}
+    always: list[int] = []
+    for i, positions in enumerate(lines):
+        if not positions:
+            always.append(i)
+            continue
+        keys = [{(variant[0][0], w) for variant in position for w in variant[0][1]} for position in positions]
+        best = min(keys, key=lambda k: (sum(w in common for _, w in k), len(k)))
+        for key in best:
+            by_word.setdefault(key, []).append(i)
+    return by_word, always
+
+
 def compile_pattern(pattern: str, tokenize) -> list[list[dict]]:
     """All Matcher patterns for one rule line (alternatives of different lengths expand)."""
     positions = [_token_variants(spec, tokenize) for spec in pattern.split()]
@@ -120,6 +139,7 @@ class CrisisRules:
         tokenize = lambda text: [t.text for t in nlp.tokenizer(text.lower())]  # noqa: E731
         self.matchers = {}
         self.gates: dict[str, list] = {}
+        self.index: dict[str, tuple[dict[tuple[str, str], list[int]], list[int]]] = {}
         for tier in ("danger", "guarded", "safe"):
             matcher = Matcher(nlp.vocab)
             self.gates[tier] = []
@@ -130,17 +150,34 @@ class CrisisRules:
                 matcher.add(f"{tier}.{name}", compiled)
                 self.gates[tier] += [required_words(str(line), tokenize) for line in patterns]
             self.matchers[tier] = matcher
+            self.index[tier] = _index_lines(self.gates[tier], nlp.Defaults.stop_words)
 
-    def could_match(self, tier: str, doc) -> bool:
-        """False only when no rule line of the tier has all its required words in `doc`."""
-        words = {"LOWER": {t.lower_ for t in doc}, "LEMMA": {t.lemma_ for t in doc}}
+    @staticmethod
+    def words(doc) -> dict[str, set[str]]:
+        return {"LOWER": {t.lower_ for t in doc}, "LEMMA": {t.lemma_ for t in doc}}
+
+    def could_match(self, tier: str, doc, words: dict[str, set[str]] | None = None) -> bool:
+        """False only when no rule line of the tier has all its required words in `doc`.
+
+        Only lines whose indexed position has a word in the message are checked in full.
+        """
+        words = words or self.words(doc)
+        by_word, always = self.index[tier]
+        candidates = set(always)
+        for attr, present in words.items():
+            for word in present:
+                candidates.update(by_word.get((attr, word), ()))
+        lines = self.gates[tier]
         return any(
-            all(any(all(values & words[attr] for attr, values in variant) for variant in position) for position in line)
-            for line in self.gates[tier]
+            all(
+                any(all(values & words[attr] for attr, values in variant) for variant in position)
+                for position in lines[i]
+            )
+            for i in candidates
         )
 
-    def _first(self, tier: str, doc) -> str | None:
-        if not self.could_match(tier, doc):
+    def _first(self, tier: str, doc, words: dict[str, set[str]] | None = None) -> str | None:
+        if not self.could_match(tier, doc, words):
             return None
         matches = self.matchers[tier](doc)
         return self.nlp.vocab.strings[matches[0][0]] if matches else None
@@ -151,11 +188,12 @@ class CrisisRules:
         return {self.nlp.vocab.strings[m[0]] for tier in self.matchers for m in self.matchers[tier](doc)}
 
     def check(self, doc) -> Verdict:
-        danger = self._first("danger", doc)
-        safe = self._first("safe", doc)
+        words = self.words(doc)
+        danger = self._first("danger", doc, words)
+        safe = self._first("safe", doc, words)
         if danger:
             return Verdict(danger=danger, safe=safe)
-        guarded = self._first("guarded", doc)
+        guarded = self._first("guarded", doc, words)
         if guarded and not safe:
             return Verdict(danger=guarded)
         return Verdict(safe=safe)

@@ -123,3 +123,30 @@ def test_past_states_are_rasas_and_each_caller_gets_its_own() -> None:
         )
         tracker.update(ActionExecuted(action))
         assert launch._past_states(tracker, domain) == original(tracker, domain)
+
+
+def test_applied_events_are_rasas_and_each_caller_gets_its_own() -> None:
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActionReverted,
+        SessionStarted,
+        SlotSet,
+        UserUtteranceReverted,
+        UserUttered,
+    )
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    original = launch.original(DialogueStateTracker, "applied_events")
+    tracker = DialogueStateTracker("applied", [])
+    script = [
+        ActionExecuted("action_listen"), UserUttered("hi", {"name": "greet", "confidence": 1.0}),
+        ActionExecuted("utter_greet"), ActionReverted(), SessionStarted(), ActionExecuted("action_listen"),
+        UserUttered("can i text", {"name": "faq_texting", "confidence": 1.0}), UserUtteranceReverted(),
+        SlotSet("topic", "faq_texting"), ActionExecuted("action_listen"),
+    ]  # fmt: skip
+    for event in script:
+        tracker.update(event)
+        mine = launch._applied_events(tracker)
+        assert mine == original(tracker)
+        mine.clear()
+        assert launch._applied_events(tracker) == original(tracker)
