@@ -89,6 +89,7 @@ class Figures:
     macro_f1: float = 0.0
     crisis_recall: float = 0.0
     false_alarms: float = 0.0
+    silent: int = 0  # replies with no message, in the latency and throughput runs
     notes: list[str] = field(default_factory=list)
 
 
@@ -145,9 +146,10 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def latencies(pair: servers.Servers, count: int) -> list[float]:
+def latencies(pair: servers.Servers, count: int) -> tuple[list[float], int]:
+    """Milliseconds per message, one at a time, and how many replies had no message."""
     session = requests.Session()
-    times = []
+    times, silent = [], 0
     for i in range(count):
         message = MIX[i % len(MIX)]
         start = time.perf_counter()
@@ -157,30 +159,40 @@ def latencies(pair: servers.Servers, count: int) -> list[float]:
             timeout=30,
         )
         times.append((time.perf_counter() - start) * 1000)
-        answered(r.status_code, r.json())
-    return times
+        silent += not answered(r.status_code, r.json())
+    return times, silent
 
 
-def answered(status: int, replies: list) -> None:
-    """Rasa's REST channel answers 200 with no messages when handling failed: that is an error here."""
-    if status != 200 or not replies:
-        raise RuntimeError(f"the server did not answer (HTTP {status}, {len(replies)} messages): see its log")
+def answered(status: int, replies: list) -> bool:
+    """Whether a reply carried a message; an HTTP error ends the run.
+
+    Rasa's REST channel answers 200 with no message both when handling failed and
+    when the model chose to say nothing: `measure` counts these, and fails the run
+    for this project's variants, which must always answer.
+    """
+    if status != 200:
+        raise RuntimeError(f"the server answered HTTP {status}: see its log")
+    return bool(replies)
 
 
-async def throughput(pair: servers.Servers, conversations: int, per_conversation: int) -> float:
-    async def talk(session: aiohttp.ClientSession, n: int) -> None:
+async def throughput(pair: servers.Servers, conversations: int, per_conversation: int) -> tuple[float, int]:
+    """Messages per second with concurrent conversations, and how many replies had no message."""
+
+    async def talk(session: aiohttp.ClientSession, n: int) -> int:
+        silent = 0
         for i in range(per_conversation):
             async with session.post(
                 f"{pair.rasa_url}/webhooks/rest/webhook",
                 json={"sender": f"load-{n}", "message": MIX[(n + i) % len(MIX)]},
             ) as r:
-                answered(r.status, await r.json())
+                silent += not answered(r.status, await r.json())
+        return silent
 
     timeout = aiohttp.ClientTimeout(total=600)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         start = time.perf_counter()
-        await asyncio.gather(*(talk(session, n) for n in range(conversations)))
-        return conversations * per_conversation / (time.perf_counter() - start)
+        silent = await asyncio.gather(*(talk(session, n) for n in range(conversations)))
+        return conversations * per_conversation / (time.perf_counter() - start), sum(silent)
 
 
 def quality(model: Path, figures: Figures) -> None:
@@ -202,10 +214,13 @@ def measure(variant: Variant, model: Path, args: argparse.Namespace, workdir: Pa
     figures.cold_start_s = time.perf_counter() - start
     try:
         latencies(pair, 20)  # warm-up
-        times = latencies(pair, args.messages)
+        times, silent = latencies(pair, args.messages)
         figures.p50_ms = statistics.median(times)
         figures.p99_ms = statistics.quantiles(times, n=100)[98] if len(times) >= 100 else max(times)
-        figures.throughput = asyncio.run(throughput(pair, args.concurrency, args.per_conversation))
+        figures.throughput, more = asyncio.run(throughput(pair, args.concurrency, args.per_conversation))
+        figures.silent = silent + more
+        if figures.silent and variant.model == "alliance":
+            raise RuntimeError(f"{variant.name}: {figures.silent} replies carried no message: see the server log")
         figures.memory_mb = sum(rss_mb(p.pid) for p in pair.procs.values())
     finally:
         pair.stop_all()
@@ -232,6 +247,7 @@ ROWS = [
     ("cold start to /status (s)", "cold_start_s", "{:.1f}"),
     ("memory, rasa + actions (MB)", "memory_mb", "{:.0f}"),
     ("training from scratch (s)", "train_s", "{:.0f}"),
+    ("replies with no message", "silent", "{:d}"),
     ("dev-set accuracy", "accuracy", "{:.3f}"),
     ("dev-set macro-F1", "macro_f1", "{:.3f}"),
     ("crisis recall (held-out)", "crisis_recall", "{:.3f}"),
@@ -273,8 +289,9 @@ Measured by `make bench` on {dt.date.today().isoformat()}: {os.cpu_count()} core
 How each figure is taken (`bench/run.py`): latency is {args.messages} REST messages sent one at a
 time from a fixed mix of FAQ questions (answered by the custom action) after 20 warm-up
 messages, a new conversation every {len(MIX)} messages; throughput is {args.concurrency} conversations
-sending {args.per_conversation} messages each at once; every reply must carry a message or the run
-fails; cold start is process start until the server answers (`/status` with the API token,
+sending {args.per_conversation} messages each at once; a reply with no message is counted (Rasa
+answers so when handling fails, or when the model chooses silence) and fails the run for
+`alliance`; cold start is process start until the server answers (`/status` with the API token,
 action server started alongside); memory is the resident set of both servers and their
 children after the load; training is `rasa train --force` with an empty cache, timed
 when the model's inputs last changed; quality is the dev set (`../shared/eval/dev.yml`)
