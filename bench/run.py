@@ -90,6 +90,7 @@ class Figures:
     crisis_recall: float = 0.0
     false_alarms: float = 0.0
     silent: int = 0  # replies with no message, in the latency and throughput runs
+    steal_pct: float = 0.0  # CPU time the hypervisor took while the servers were measured
     notes: list[str] = field(default_factory=list)
 
 
@@ -128,6 +129,17 @@ def train(name: str, force: bool = False) -> tuple[Path, float]:
         seconds = time.perf_counter() - start
     record.write_text(json.dumps({"fingerprint": fingerprint(name), "seconds": seconds}))
     return model, seconds
+
+
+def cpu_ticks() -> list[int]:
+    """The machine's CPU time by kind (user, nice, system, idle, iowait, irq, softirq, steal...)."""
+    return [int(n) for n in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+
+
+def steal_share(before: list[int], after: list[int]) -> float:
+    """Percent of all CPU time that the hypervisor gave to other machines: figures taken under steal are slow."""
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    return 100 * spent[7] / sum(spent) if sum(spent) else 0.0
 
 
 def rss_mb(pid: int) -> float:
@@ -209,6 +221,7 @@ def measure(variant: Variant, model: Path, args: argparse.Namespace, workdir: Pa
     """Speed and memory of one variant's running servers (quality is the model's: see `quality`)."""
     figures = Figures(variant.name)
     db = answers.build_database(config.answers_source(), workdir / "answers.db")
+    ticks = cpu_ticks()
     start = time.perf_counter()
     pair = servers.start(workdir, db, model=model, rasa=variant.rasa, endpoints=variant.endpoints, env=variant.env())
     figures.cold_start_s = time.perf_counter() - start
@@ -222,6 +235,7 @@ def measure(variant: Variant, model: Path, args: argparse.Namespace, workdir: Pa
         if figures.silent and variant.model == "alliance":
             raise RuntimeError(f"{variant.name}: {figures.silent} replies carried no message: see the server log")
         figures.memory_mb = sum(rss_mb(p.pid) for p in pair.procs.values())
+        figures.steal_pct = steal_share(ticks, cpu_ticks())
     finally:
         pair.stop_all()
         if variant.workers > 1:
@@ -248,6 +262,7 @@ ROWS = [
     ("memory, rasa + actions (MB)", "memory_mb", "{:.0f}"),
     ("training from scratch (s)", "train_s", "{:.0f}"),
     ("replies with no message", "silent", "{:d}"),
+    ("CPU stolen by the host while measuring (%)", "steal_pct", "{:.0f}"),
     ("dev-set accuracy", "accuracy", "{:.3f}"),
     ("dev-set macro-F1", "macro_f1", "{:.3f}"),
     ("crisis recall (held-out)", "crisis_recall", "{:.3f}"),
@@ -296,8 +311,9 @@ action server started alongside); memory is the resident set of both servers and
 children after the load; training is `rasa train --force` with an empty cache, timed
 when the model's inputs last changed; quality is the dev set (`../shared/eval/dev.yml`)
 and the held-out crisis set (`tests/data/crisis_cases.yml`), the same for both
-`alliance` columns since they serve one model. Targets are for this project on this
-2-core machine.
+`alliance` columns since they serve one model. This machine is a virtual one: when its
+host is busy it takes CPU time away ("stolen"), and every speed figure of that column
+suffers; the steal row says how much. Targets are for this project on this 2-core machine.
 
 {notes}"""
 

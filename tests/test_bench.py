@@ -61,3 +61,10 @@ def test_variants_name_a_configuration_and_how_it_runs() -> None:
     assert two.endpoints == "endpoints.redis.yml" and two.env()["SANIC_WORKERS"] == "2"
     assert two.env()["ALLIANCE_REDIS_PREFIX"].isalnum()  # Rasa ignores any other prefix
     assert run.VARIANTS[2].rasa == run.servers.STOCK and run.VARIANTS[0].env() == {}
+
+
+def test_steal_is_the_share_of_cpu_time_the_host_took() -> None:
+    before = [100, 0, 50, 800, 0, 0, 0, 50, 0, 0]
+    after = [200, 0, 100, 1500, 0, 0, 0, 200, 0, 0]
+    assert run.steal_share(before, after) == pytest.approx(100 * 150 / 1000)
+    assert len(run.cpu_ticks()) >= 8
