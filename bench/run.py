@@ -335,7 +335,7 @@ def main() -> int:
     args = parser.parse_args()
     results, measured = [], {}
     for variant in [v for v in VARIANTS if not args.only or v.name in args.only]:
-        model, seconds, train_steal = train(variant.model, force=args.retrain)
+        model, seconds, train_steal = train(variant.model, force=args.retrain and variant.model not in measured)
         with tempfile.TemporaryDirectory() as workdir:
             print(f"bench: measuring {variant.name}...", flush=True)
             figures = measure(variant, model, args, Path(workdir))
