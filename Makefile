@@ -5,9 +5,9 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
-# Rasa's command line with TensorFlow kept out and the action-result schema checked once (bot/launch.py).
+# Rasa's command line with the serving fixes profiling called for (bot/launch.py).
 LAUNCH := $(PY) -m bot.launch
-ACTIONS := SANIC_HOST=127.0.0.1 $(PY) -m rasa_sdk --actions actions --port $(ACTIONS_PORT) --quiet
+ACTIONS = SANIC_HOST=127.0.0.1 $(PY) -m rasa_sdk --actions actions --port $(ACTIONS_PORT) --quiet
 MODEL := models/alliance.tar.gz
 SPACY := build/spacy_en/meta.json
 ANSWERS := build/answers.db

@@ -1,7 +1,7 @@
 """An in-memory tracker store that keeps each conversation's events as objects.
 
 Rasa's InMemoryTrackerStore turns every conversation into JSON text when it saves
-it and parses it back for the next message: about a fifth of the server's time per
+it and parses it back for the next message: about 15% of the server's time per
 message in a 25-turn conversation (docs/benchmarks.md). Events are never changed
 once they are in a tracker (Rasa copies one before altering it), so this store keeps
 the event objects and rebuilds the tracker by replaying them, as Rasa's store does
