@@ -58,8 +58,7 @@ class Variant:
     def env(self) -> dict[str, str]:
         if self.workers == 1:
             return {}
-        prefix = f"bench{os.getpid()}"  # letters and digits only, or Rasa ignores it
-        return {"SANIC_WORKERS": str(self.workers), "ALLIANCE_REDIS_HOST": "localhost", "ALLIANCE_REDIS_PREFIX": prefix}
+        return servers.redis_workers_env(f"bench{os.getpid()}", self.workers)
 
 
 VARIANTS = [
@@ -244,19 +243,8 @@ def measure(variant: Variant, model: Path, args: argparse.Namespace, workdir: Pa
     finally:
         pair.stop_all()
         if variant.workers > 1:
-            forget_conversations(variant.env()["ALLIANCE_REDIS_PREFIX"])
+            servers.forget_conversations(variant.env()["ALLIANCE_REDIS_PREFIX"])
     return figures
-
-
-def forget_conversations(prefix: str) -> None:
-    """Delete the benchmark's trackers and locks from Redis."""
-    import redis
-
-    for db in (0, 1):
-        client = redis.Redis(host="localhost", port=6379, db=db)
-        keys = list(client.scan_iter(f"{prefix}:*"))
-        if keys:
-            client.delete(*keys)
 
 
 ROWS = [

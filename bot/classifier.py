@@ -65,12 +65,15 @@ class Features:
         self._fast = None  # analyzers are rebuilt on first use
 
     def fit_transform(self, rows: List[tuple[str, str, str]]) -> scipy.sparse.csr_matrix:
-        columns = list(zip(*rows, strict=True))
-        return scipy.sparse.hstack([v.fit_transform(c) for v, c in zip(self.vectorizers, columns, strict=True)]).tocsr()
+        return self._stacked(rows, fit=True)
 
     def transform(self, rows: List[tuple[str, str, str]]) -> scipy.sparse.csr_matrix:
-        columns = list(zip(*rows, strict=True))
-        return scipy.sparse.hstack([v.transform(c) for v, c in zip(self.vectorizers, columns, strict=True)]).tocsr()
+        return self._stacked(rows, fit=False)
+
+    def _stacked(self, rows: List[tuple[str, str, str]], fit: bool) -> scipy.sparse.csr_matrix:
+        columns = zip(*rows, strict=True)
+        parts = [(v.fit_transform if fit else v.transform)(c) for v, c in zip(self.vectorizers, columns, strict=True)]
+        return scipy.sparse.hstack(parts).tocsr()
 
     def one(self, row: tuple[str, str, str]) -> tuple[np.ndarray, np.ndarray]:
         """Column indices and values of one row of `transform` (sublinear tf, idf, l2 per vectorizer)."""

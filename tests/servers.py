@@ -155,3 +155,21 @@ def start(
         print(log.read_text(errors="replace")[-5000:])
         raise
     return servers
+
+
+def redis_workers_env(prefix: str, workers: int = 2) -> dict[str, str]:
+    """Environment for `workers` Sanic workers on endpoints.redis.yml, keys under `prefix`."""
+    if not prefix.isalnum():
+        raise ValueError(f"Redis key prefix {prefix!r}: letters and digits only, or Rasa ignores it")
+    return {"SANIC_WORKERS": str(workers), "ALLIANCE_REDIS_HOST": "localhost", "ALLIANCE_REDIS_PREFIX": prefix}
+
+
+def forget_conversations(prefix: str) -> None:
+    """Delete the trackers (db 0) and locks (db 1) stored under `prefix`."""
+    import redis
+
+    for db in (0, 1):
+        client = redis.Redis(host="localhost", port=6379, db=db)
+        keys = list(client.scan_iter(f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)

@@ -25,20 +25,16 @@ def redis_prefix():
         client.ping()
     except redis.ConnectionError:
         pytest.fail("Redis is not answering on localhost:6379 (the machine's service; see the README)")
-    prefix = f"alliancetest{os.getpid()}"  # letters and digits only, or Rasa ignores it
+    prefix = f"alliancetest{os.getpid()}"
     yield prefix
-    for db in (0, 1):
-        keys = list(redis.Redis(host="localhost", port=6379, db=db).scan_iter(f"{prefix}*"))
-        if keys:
-            redis.Redis(host="localhost", port=6379, db=db).delete(*keys)
+    servers.forget_conversations(prefix)
 
 
 @pytest.fixture(scope="module")
 def workers(tmp_path_factory: pytest.TempPathFactory, redis_prefix: str):
     workdir = tmp_path_factory.mktemp("workers")
     db = answers.build_database(config.answers_source(), workdir / "answers.db")
-    env = {"SANIC_WORKERS": "2", "ALLIANCE_REDIS_HOST": "localhost", "ALLIANCE_REDIS_PREFIX": redis_prefix}
-    pair = servers.start(workdir, db, endpoints="endpoints.redis.yml", env=env)
+    pair = servers.start(workdir, db, endpoints="endpoints.redis.yml", env=servers.redis_workers_env(redis_prefix))
     yield pair
     pair.stop_all()
 
