@@ -1,4 +1,8 @@
-"""Custom actions: each reads the tracker, calls a plain function in `bot/`, returns events."""
+"""Custom actions: each reads the tracker, calls a plain function in `bot/`, returns events.
+
+The server sends an action the current turn's events only (`bot/launch.py`), with the
+slots and the latest message: keep in a slot whatever a later turn needs.
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """`python -m bot.launch ARGS`: Rasa's own command line, with fixes that make serving cheap.
 
 Each fix answers something profiling found (docs/benchmarks.md), and none changes what
-Rasa answers (tests/test_launch.py compares each with Rasa's own code):
+the assistant answers (tests/test_launch.py compares each with Rasa's own code):
 
 - A server loads TensorFlow only if its model uses it. Importing it costs about
   3 s and 440 MB, and this project's model never runs it, but three paths reach it:
@@ -20,6 +20,14 @@ Rasa answers (tests/test_launch.py compares each with Rasa's own code):
   state. RulePolicy asks for the states of the whole conversation twice per
   prediction (from the text, then from the intent), message processing asks for
   the applied events several times, and neither changes until an event is added.
+- A custom action is sent the events of the current turn (from the latest user
+  message on), not the whole conversation: with the slots and the latest message
+  that is all an action here reads, and turning every event of a long conversation
+  into JSON, and back in the action server, was the largest part of an action call.
+  An action that needs something from an earlier turn keeps it in a slot. Fewer of
+  the user's words travel too.
+- Action calls reuse one HTTP client session, and so its connections, per endpoint:
+  Rasa opened a session and a connection for each call.
 - The model's graphs run in dependency order, one node after another, as dask's
   synchronous scheduler runs them but without its bookkeeping (about 1 ms a run,
   and a message runs up to three).
@@ -187,6 +195,55 @@ def _applied_events(self: Any) -> list:
     return list(_remembered(self, "_alliance_applied_events", (), lambda: compute(self)))
 
 
+def _current_turn(events: Sequence[Any]) -> list:
+    """The events from the latest user message, session start or restart on (all, if none)."""
+    from rasa.shared.core.events import Restarted, SessionStarted, UserUttered
+
+    for i in range(len(events) - 1, -1, -1):
+        if isinstance(events[i], (UserUttered, SessionStarted, Restarted)):
+            return [events[j] for j in range(i, len(events))]
+    return list(events)
+
+
+def _action_call_format(self: Any, tracker: Any, domain: Any) -> Dict[str, Any]:
+    """`RemoteAction._action_call_format` with the current turn's events only."""
+    import rasa
+    from rasa.shared.core.trackers import EventVerbosity
+
+    state = tracker.current_state(EventVerbosity.NONE)
+    state["events"] = [event.as_dict() for event in _current_turn(tracker.events)]
+    result = {"next_action": self._name, "sender_id": tracker.sender_id, "tracker": state, "version": rasa.__version__}
+    if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(self.name()):
+        result["domain"] = domain.as_dict()
+    return result
+
+
+class _KeptSession:
+    """An `async with` that yields a long-lived session and leaves it open."""
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+
+    async def __aenter__(self) -> Any:
+        return self._session
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        return None
+
+
+def _endpoint_session(self: Any) -> _KeptSession:
+    """`EndpointConfig.session`, made once per endpoint and event loop (sessions are bound to one loop)."""
+    import asyncio
+
+    from rasa.utils.endpoints import EndpointConfig
+
+    loop = asyncio.get_running_loop()
+    kept = self.__dict__.get("_alliance_session")
+    if kept is None or kept[0] is not loop or kept[1].closed:
+        kept = self.__dict__["_alliance_session"] = (loop, original(EndpointConfig, "session")(self))
+    return _KeptSession(kept[1])
+
+
 @cache
 def sequential_graph_runner() -> type:
     from rasa.engine.exceptions import GraphRunError
@@ -236,8 +293,11 @@ def install() -> None:
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.core.events import Event
     from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import EndpointConfig
 
     _replace(RemoteAction, "_validate_action_result", _validate_action_result)
+    _replace(RemoteAction, "_action_call_format", _action_call_format)
+    _replace(EndpointConfig, "session", _endpoint_session)
     _replace(Event, "resolve_by_type", _resolve_event_type, staticmethod)
     _replace(DialogueStateTracker, "past_states", _past_states)
     _replace(DialogueStateTracker, "applied_events", _applied_events)

@@ -150,3 +150,83 @@ def test_applied_events_are_rasas_and_each_caller_gets_its_own() -> None:
         assert mine == original(tracker)
         mine.clear()
         assert launch._applied_events(tracker) == original(tracker)
+
+
+def _conversation() -> list:
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+
+    def said(text: str, intent: str, channel: str) -> UserUttered:
+        parse = {"text": text, "intent": {"name": intent, "confidence": 0.97}, "intent_ranking": []}
+        return UserUttered(text, parse["intent"], parse_data=parse, input_channel=channel)
+
+    return [
+        ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+        said("hi", "greet", "rest"), ActionExecuted("utter_greet"), BotUttered("Hello!"),
+        ActionExecuted("action_listen"), said("can i text my therapist", "faq_texting", "rest"),
+        ActionExecuted("action_answer_faq"), SlotSet("more_topic", "faq_texting"), ActionExecuted("action_listen"),
+        said("tell me more", "affirm", "slack"),
+    ]  # fmt: skip
+
+
+async def test_actions_answer_the_current_turn_as_they_answer_the_whole_conversation(
+    answers_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every action of this project, run by rasa_sdk on both payloads: the same events and replies."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import EndpointConfig
+    from rasa_sdk.executor import ActionExecutor
+
+    monkeypatch.setenv("ALLIANCE_ESCALATIONS_DB", str(tmp_path / "escalations.db"))
+    domain = Domain.load(str(config.ROOT / "domain.yml"))
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    endpoint = EndpointConfig("http://127.0.0.1:9/webhook", enable_selective_domain=True)
+    events = _conversation()
+    for cut in (1, 4, 9, len(events)):  # session start, first message, after an action, a later message
+        tracker = DialogueStateTracker.from_events("turns", events[:cut], domain.slots)
+        for name in executor.actions:
+            action = RemoteAction(name, endpoint)
+            ours = launch._action_call_format(action, tracker, domain)
+            theirs = launch.original(RemoteAction, "_action_call_format")(action, tracker, domain)
+            first = next((i for i in range(cut - 1, -1, -1) if events[i].type_name in ("user", "session_started")), 0)
+            assert ours["tracker"]["events"] == theirs["tracker"]["events"][first:]
+            assert {**ours, "tracker": {**ours["tracker"], "events": None}} == {
+                **theirs, "tracker": {**theirs["tracker"], "events": None}
+            }
+            assert await executor.run(ours) == await executor.run(theirs), (name, cut)
+
+
+async def test_action_calls_share_one_session_and_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two calls through Rasa's EndpointConfig reach a loopback server over one connection."""
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    monkeypatch.setitem(launch._ORIGINALS, (EndpointConfig, "session"), EndpointConfig.session)
+    monkeypatch.setattr(EndpointConfig, "session", launch._endpoint_session)
+    peers = []
+
+    async def handle(request: web.Request) -> web.Response:
+        peers.append(request.transport.get_extra_info("peername"))
+        return web.json_response({"events": [], "responses": [], "seen": await request.json()})
+
+    app = web.Application()
+    app.router.add_post("/webhook", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    try:
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+        first = await endpoint.request(json={"n": 1}, method="post")
+        second = await endpoint.request(json={"n": 2}, method="post")
+        assert (first["seen"], second["seen"]) == ({"n": 1}, {"n": 2})
+        assert len(peers) == 2 and peers[0] == peers[1]  # the same client port: one connection
+        session = endpoint.__dict__["_alliance_session"][1]
+        await session.close()
+        third = await endpoint.request(json={"n": 3}, method="post")  # a closed session is replaced
+        assert third["seen"] == {"n": 3} and peers[2] != peers[0]
+        await endpoint.__dict__["_alliance_session"][1].close()
+    finally:
+        await runner.cleanup()
