@@ -200,7 +200,7 @@ def _current_turn(events: Sequence[Any]) -> list:
     from rasa.shared.core.events import Restarted, SessionStarted, UserUttered
 
     for i in range(len(events) - 1, -1, -1):
-        if isinstance(events[i], (UserUttered, SessionStarted, Restarted)):
+        if isinstance(events[i], UserUttered | SessionStarted | Restarted):
             return [events[j] for j in range(i, len(events))]
     return list(events)
 
