@@ -192,7 +192,8 @@ async def test_actions_answer_the_current_turn_as_they_answer_the_whole_conversa
             first = next((i for i in range(cut - 1, -1, -1) if events[i].type_name in ("user", "session_started")), 0)
             assert ours["tracker"]["events"] == theirs["tracker"]["events"][first:]
             assert {**ours, "tracker": {**ours["tracker"], "events": None}} == {
-                **theirs, "tracker": {**theirs["tracker"], "events": None}
+                **theirs,
+                "tracker": {**theirs["tracker"], "events": None},
             }
             assert await executor.run(ours) == await executor.run(theirs), (name, cut)
 
