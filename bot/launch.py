@@ -12,7 +12,8 @@ the assistant answers (tests/test_launch.py compares each with Rasa's own code):
   runs only the prediction graph, so `run` and `shell` skip the training graph).
 - An action server's reply is validated against a schema checked once per process.
   `jsonschema.validate` checks the schema itself on every call: about 23 ms of a
-  65 ms reply, a third of the latency.
+  65 ms reply, a third of the latency. Each event is then checked against the schema's
+  alternatives for its own event name only, with the same verdict (0.41 -> 0.07 ms).
 - Events are deserialised with a cached type lookup. `Event.resolve_by_type` walks
   every Event subclass for every stored event, each time a tracker is read: 40%
   of a message's time once the above was gone.
@@ -109,14 +110,50 @@ def serve_prediction_graph_only() -> None:
 
 
 @cache
-def _action_result_validator() -> Any:
+def _action_result_validators() -> tuple[Any, Any, Dict[str, Any]]:
+    """Rasa's schema checked once; and the same schema split for a fast path.
+
+    The schema checks each event against a `oneOf` of about twenty alternatives, one
+    per event name, each fixing `event` to its name: an event can only match the
+    alternatives of its own name, so checking those alone gives the same verdict at a
+    tenth of the cost. The rest of the schema is checked with the events' item schema
+    left open.
+    """
     import jsonschema
     from rasa.core.actions.action import RemoteAction
 
     schema = RemoteAction.action_response_format_spec()
-    validator = jsonschema.validators.validator_for(schema)
-    validator.check_schema(schema)
-    return validator(schema)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    events = schema["properties"]["events"]
+    items = events["items"]
+    by_name: Dict[str, list] = {}
+    for alternative in items["oneOf"]:
+        name = alternative.get("properties", {}).get("event", {}).get("const")
+        if not isinstance(name, str) or "event" not in items.get("required", []):
+            by_name = {}  # the split would not be exact: always use the whole schema
+            break
+        by_name.setdefault(name, []).append(alternative)
+    item_base = {key: value for key, value in items.items() if key != "oneOf"}
+    outer = {**schema, "properties": {**schema["properties"], "events": {**events, "items": {}}}}
+    per_event = {name: cls({**item_base, "oneOf": alternatives}) for name, alternatives in by_name.items()}
+    return cls(schema), cls(outer), per_event
+
+
+def _action_result_passes(result: Any) -> bool:
+    """True exactly when Rasa's schema accepts `result` (False may also mean: no fast path)."""
+    _, outer, per_event = _action_result_validators()
+    if not per_event or not outer.is_valid(result):
+        return False
+    events = result.get("events")
+    if not isinstance(events, list):
+        return True  # absent: nothing to check; anything else failed `outer`
+    for event in events:
+        name = event.get("event") if isinstance(event, dict) else None
+        validator = per_event.get(name) if isinstance(name, str) else None
+        if validator is None or not validator.is_valid(event):
+            return False
+    return True
 
 
 def _validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
@@ -124,8 +161,10 @@ def _validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
     from jsonschema import ValidationError
     from rasa.shared.constants import DOCS_BASE_URL
 
+    if _action_result_passes(result):
+        return True
     try:
-        _action_result_validator().validate(result)
+        _action_result_validators()[0].validate(result)
         return True
     except ValidationError as e:
         e.message += (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import jsonschema
@@ -33,6 +34,46 @@ def test_action_results_are_validated_as_rasa_does() -> None:
         RemoteAction._validate_action_result(action, bad)
     assert ours.value.message == theirs.value.message
     assert "Failed to validate Action server response" in ours.value.message
+
+
+def test_the_fast_path_accepts_exactly_what_rasas_schema_accepts() -> None:
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActiveLoop,
+        AllSlotsReset,
+        BotUttered,
+        FollowupAction,
+        ReminderScheduled,
+        Restarted,
+        SessionStarted,
+        SlotSet,
+        UserUttered,
+    )  # fmt: skip
+
+    whole = launch._action_result_validators()[0]
+    real = [
+        SlotSet("topic", "faq_texting"), SlotSet("crisis", True), ActionExecuted("action_listen"),
+        BotUttered("hi", {"buttons": []}), SessionStarted(), Restarted(), FollowupAction("action_listen"),
+        ActiveLoop(None), AllSlotsReset(), ReminderScheduled("greet", datetime.now()),
+        UserUttered("hi", {"name": "greet", "confidence": 1.0}, parse_data={"text": "hi"}),
+    ]  # fmt: skip
+    events = [e.as_dict() for e in real] + [
+        {"event": "slot"}, {"event": "slot", "name": 3}, {"event": "no_such_event"}, {"event": 7}, {"event": ["slot"]},
+        {"name": "topic"}, {"event": "slot", "name": "x", "timestamp": "now"}, {"event": "bot", "metadata": 3}, "slot",
+    ]  # fmt: skip
+    results = [{"events": [event], "responses": []} for event in events] + [
+        {"events": [e.as_dict() for e in real], "responses": [{"text": "a"}]},
+        {"events": "slot"}, {"responses": ["text"]}, {"responses": [{"text": "a"}]}, {}, [], "x", None,
+    ]  # fmt: skip
+    verdicts = {True: 0, False: 0}
+    for result in results:
+        expected = whole.is_valid(result)
+        assert launch._action_result_passes(result) == expected, result
+        verdicts[expected] += 1
+        if not expected:
+            with pytest.raises(jsonschema.ValidationError):
+                launch._validate_action_result(RemoteAction("a", None), result)
+    assert verdicts[True] >= len(real) + 2 and verdicts[False] >= 12
 
 
 def test_event_types_resolve_as_rasa_resolves_them() -> None:
