@@ -94,7 +94,7 @@ lint: $(VENV)/.installed ## ruff
 
 test: setup $(CHROMIUM) lint ## set up and run every test
 	$(RASA) data validate --fail-on-warnings --quiet
-	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml \
+	$(LAUNCH) test core --model $(MODEL) --stories tests/test_stories.yml \
 	  --fail-on-prediction-errors --out build/results --quiet
 	$(VENV)/bin/pytest
 

@@ -21,6 +21,9 @@ the assistant answers (tests/test_launch.py compares each with Rasa's own code):
   state. RulePolicy asks for the states of the whole conversation twice per
   prediction (from the text, then from the intent), message processing asks for
   the applied events several times, and neither changes until an event is added.
+  When serving, RulePolicy's states go further: they are continued from the
+  conversation's previous message rather than rebuilt from its first event (a
+  tracker is rebuilt for every message, and a 25-turn conversation has 75 states).
 - A custom action is sent the events of the current turn (from the latest user
   message on), not the whole conversation: with the slots and the latest message
   that is all an action here reads, and turning every event of a long conversation
@@ -41,6 +44,8 @@ import importlib.machinery
 import importlib.util
 import logging
 import sys
+from collections import OrderedDict
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, Callable, Dict, Sequence
 
@@ -201,6 +206,70 @@ def _remembered(tracker: Any, name: str, arguments: tuple, compute: Callable[[],
     return cached[1]
 
 
+@dataclass
+class _Continued:
+    """Where one conversation's states were last computed, to continue from there."""
+
+    key: tuple
+    applied: list  # the applied events replayed into `tracker`
+    tracker: Any  # a private tracker, replayed up to the end of `applied`
+    states: list  # the states before each `ActionExecuted` of `applied`, never handed out
+
+
+# Serving only (`continue_states`): states continued from the conversation's previous
+# message instead of replayed from its start, for this many recent conversations.
+_CONTINUED: OrderedDict[Any, _Continued] | None = None
+CONTINUED_CONVERSATIONS = 1000
+
+
+def _continued_states(tracker: Any, domain: Any, omit_unset_slots: bool) -> list:
+    """`Domain.states_for_tracker_history` without rule-only turns, from where it last stopped.
+
+    The states before each action depend only on the applied events before it, so
+    when this conversation's applied events still begin with the ones replayed last
+    time (the same objects), only the new events are replayed. Anything else (a
+    rewind, a restart, another conversation) starts from the beginning, as Rasa does.
+    The last state is always computed afresh: later events change it.
+    """
+    from rasa.shared.core.events import ActionExecuted
+
+    assert _CONTINUED is not None
+    applied = tracker.applied_events()
+    key = (tracker.sender_id, id(domain), omit_unset_slots, type(tracker), tracker.is_rule_tracker)
+    was = _CONTINUED.pop(tracker.sender_id, None)
+    if (
+        was is not None
+        and was.key == key
+        and len(was.applied) <= len(applied)
+        and all(old is new for old, new in zip(was.applied, applied[: len(was.applied)], strict=True))
+    ):
+        replay, states, start = was.tracker, was.states, len(was.applied)
+    else:
+        replay, states, start = tracker.init_copy(), [], 0
+    for event in applied[start:]:
+        if isinstance(event, ActionExecuted):
+            states.append(domain.get_active_state(replay, omit_unset_slots=omit_unset_slots))
+        replay.update(event)
+    _CONTINUED[tracker.sender_id] = _Continued(key, applied, replay, states)
+    while len(_CONTINUED) > CONTINUED_CONVERSATIONS:
+        _CONTINUED.popitem(last=False)
+    last = domain.get_active_state(replay, omit_unset_slots=omit_unset_slots)
+    # Policies change only the last state they get (they drop its text or intent):
+    # the earlier ones are shared, the last is each caller's own.
+    return [*states, last]
+
+
+def continue_states() -> None:
+    """For commands that predict turn after turn (`run`, `shell`, `test core`), never for training.
+
+    Training featurizers change every state they are given, not only the last one,
+    so there each caller keeps getting a copy of all of them.
+    """
+    global _CONTINUED
+    if _CONTINUED is None:
+        _CONTINUED = OrderedDict()
+
+
 def _past_states(
     self: Any,
     domain: Any,
@@ -211,10 +280,20 @@ def _past_states(
     """`DialogueStateTracker.past_states`, computed once per tracker state.
 
     Callers change the states they get (policies drop the text or the intent of the
-    last user turn), so each call gets its own copy of the two-level dicts.
+    last user turn), so each call gets its own copy of the two-level dicts; when
+    serving, the states without rule-only turns (RulePolicy's) are continued from
+    the conversation's previous message, and only the last state is copied.
     """
     from rasa.shared.core.trackers import DialogueStateTracker
 
+    if _CONTINUED is not None and not ignore_rule_only_turns:
+        states = _remembered(
+            self,
+            "_alliance_continued_states",
+            (id(domain), omit_unset_slots),
+            lambda: _continued_states(self, domain, omit_unset_slots),
+        )
+        return [*states[:-1], {name: dict(sub) for name, sub in states[-1].items()}] if states else []
     compute = original(DialogueStateTracker, "past_states")
     arguments = (id(domain), omit_unset_slots, ignore_rule_only_turns, repr(rule_only_data))
     states = _remembered(
@@ -348,8 +427,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     defer_tensorflow()
     install()
-    if args[:1] in (["run"], ["shell"]) and args[1:2] != ["actions"]:
+    serving = args[:1] in (["run"], ["shell"]) and args[1:2] != ["actions"]
+    if serving:
         serve_prediction_graph_only()
+    if serving or args[:2] == ["test", "core"]:
+        continue_states()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *args]

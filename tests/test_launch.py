@@ -272,3 +272,75 @@ async def test_action_calls_share_one_session_and_connection(monkeypatch: pytest
         await endpoint.__dict__["_alliance_session"][1].close()
     finally:
         await runner.cleanup()
+
+
+def test_continued_states_are_rasas_through_rewinds_restarts_and_other_conversations(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As the server uses them: a new tracker per message, replaying the stored event objects."""
+    from collections import OrderedDict
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActionReverted,
+        Restarted,
+        SessionStarted,
+        SlotSet,
+        UserUtteranceReverted,
+        UserUttered,
+    )
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    monkeypatch.setattr(launch, "_CONTINUED", OrderedDict())
+    monkeypatch.setattr(launch, "CONTINUED_CONVERSATIONS", 3)
+    original = launch.original(DialogueStateTracker, "past_states")
+    domain = Domain.load(str(config.ROOT / "domain.yml"))
+
+    def said(intent: str) -> UserUttered:
+        return UserUttered(intent, {"name": intent, "confidence": 1.0}, parse_data={"text": intent})
+
+    def turn(intent: str, *actions: str, slots: tuple = ()) -> list:
+        return [
+            said(intent),
+            *(ActionExecuted(a) for a in actions[:1]),
+            *slots,
+            *(ActionExecuted(a) for a in actions[1:]),
+        ]
+
+    script = [
+        ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+        *turn("greet", "utter_greet", "action_listen"),
+        *turn("faq_texting", "action_answer_faq", "action_listen", slots=(SlotSet("more_topic", "faq_texting"),)),
+        *turn("affirm", "action_tell_more", "action_listen"),
+        said("deny"), UserUtteranceReverted(), ActionExecuted("action_listen", hide_rule_turn=True),
+        *turn("crisis", "utter_crisis", "action_listen", slots=(SlotSet("crisis", True),)),
+        ActionReverted(), ActionExecuted("action_listen"),
+        *turn("thank", "utter_thank", "action_listen"),
+        Restarted(), ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+        *turn("faq_trust", "action_answer_faq", "action_listen"),
+    ]  # fmt: skip
+    others = [ActionExecuted("action_listen"), *turn("help", "action_show_menu", "action_listen")]
+    rule_only = {"slots": ["crisis"], "active_loops": []}
+    for n in range(len(script) + 1):
+        for sender, events in (("one", script[:n]), ("two", others[: n % (len(others) + 1)])):
+            tracker = DialogueStateTracker.from_events(sender, events, domain.slots)
+            mine = launch._past_states(tracker, domain)
+            assert mine == original(tracker, domain), (sender, n)
+            if mine:
+                mine[-1].get("user", {}).pop("intent", None)  # what a policy does to the last turn
+            assert launch._past_states(tracker, domain) == original(tracker, domain), (sender, n)
+            again = DialogueStateTracker.from_events(sender, events, domain.slots)
+            assert launch._past_states(again, domain) == original(again, domain), (sender, n)
+            assert launch._past_states(again, domain, True) == original(again, domain, True)
+            assert launch._past_states(again, domain, False, True, rule_only) == original(
+                again, domain, False, True, rule_only
+            )
+    # The same name with other event objects (a conversation deleted and begun again) starts afresh,
+    # even when it is longer than what was replayed.
+    for events in ([ActionExecuted("action_listen"), said("goodbye")], [*others, *turn("thank", "utter_thank")] * 2):
+        fresh = DialogueStateTracker.from_events("two", events, domain.slots)
+        assert launch._past_states(fresh, domain) == original(fresh, domain)
+    for name in "abcde":
+        launch._past_states(DialogueStateTracker.from_events(name, others, domain.slots), domain)
+    assert list(launch._CONTINUED) == ["c", "d", "e"]  # only the most recent conversations are kept
