@@ -344,3 +344,22 @@ def test_continued_states_are_rasas_through_rewinds_restarts_and_other_conversat
     for name in "abcde":
         launch._past_states(DialogueStateTracker.from_events(name, others, domain.slots), domain)
     assert list(launch._CONTINUED) == ["c", "d", "e"]  # only the most recent conversations are kept
+
+
+async def test_what_the_server_loads_is_frozen_out_of_the_collector(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    import rasa.core.run
+
+    loaded = object()
+
+    async def load_agent_on_start(*args: object, **kwargs: object) -> object:
+        assert gc.get_freeze_count() == 0  # nothing frozen before the model is in memory
+        return loaded
+
+    monkeypatch.setitem(launch._ORIGINALS, (rasa.core.run, "load_agent_on_start"), load_agent_on_start)
+    try:
+        assert await launch._load_agent_then_freeze("model", endpoints=None) is loaded
+        assert gc.get_freeze_count() > 1000
+    finally:
+        gc.unfreeze()
