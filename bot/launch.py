@@ -256,10 +256,7 @@ def _continued_states(tracker: Any, domain: Any, omit_unset_slots: bool) -> list
     _CONTINUED[tracker.sender_id] = _Continued(key, applied, replay, states)
     while len(_CONTINUED) > CONTINUED_CONVERSATIONS:
         _CONTINUED.popitem(last=False)
-    last = domain.get_active_state(replay, omit_unset_slots=omit_unset_slots)
-    # Policies change only the last state they get (they drop its text or intent):
-    # the earlier ones are shared, the last is each caller's own.
-    return [*states, last]
+    return [*states, domain.get_active_state(replay, omit_unset_slots=omit_unset_slots)]
 
 
 def continue_states() -> None:
@@ -285,7 +282,7 @@ def _past_states(
     Callers change the states they get (policies drop the text or the intent of the
     last user turn), so each call gets its own copy of the two-level dicts; when
     serving, the states without rule-only turns (RulePolicy's) are continued from
-    the conversation's previous message, and only the last state is copied.
+    the conversation's previous message, and only the parts policies change are copied.
     """
     from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -296,7 +293,9 @@ def _past_states(
             (id(domain), omit_unset_slots),
             lambda: _continued_states(self, domain, omit_unset_slots),
         )
-        return [*states[:-1], {name: dict(sub) for name, sub in states[-1].items()}] if states else []
+        # What a predicting policy changes is the `user` part of a state (it drops the
+        # text or the intent), so that part is each caller's own; the rest is shared.
+        return [{**state, "user": dict(state["user"])} if "user" in state else dict(state) for state in states]
     compute = original(DialogueStateTracker, "past_states")
     arguments = (id(domain), omit_unset_slots, ignore_rule_only_turns, repr(rule_only_data))
     states = _remembered(

@@ -280,6 +280,7 @@ def test_continued_states_are_rasas_through_rewinds_restarts_and_other_conversat
     """As the server uses them: a new tracker per message, replaying the stored event objects."""
     from collections import OrderedDict
 
+    from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import (
         ActionExecuted,
@@ -292,9 +293,12 @@ def test_continued_states_are_rasas_through_rewinds_restarts_and_other_conversat
     )
     from rasa.shared.core.trackers import DialogueStateTracker
 
+    original = launch.original(DialogueStateTracker, "past_states")
     monkeypatch.setattr(launch, "_CONTINUED", OrderedDict())
     monkeypatch.setattr(launch, "CONTINUED_CONVERSATIONS", 3)
-    original = launch.original(DialogueStateTracker, "past_states")
+    monkeypatch.setitem(launch._ORIGINALS, (DialogueStateTracker, "past_states"), original)
+    monkeypatch.setattr(DialogueStateTracker, "past_states", launch._past_states)  # as installed
+    featurizer = MaxHistoryTrackerFeaturizer(max_history=None)
     domain = Domain.load(str(config.ROOT / "domain.yml"))
 
     def said(intent: str) -> UserUttered:
@@ -329,6 +333,8 @@ def test_continued_states_are_rasas_through_rewinds_restarts_and_other_conversat
             assert mine == original(tracker, domain), (sender, n)
             if mine:
                 mine[-1].get("user", {}).pop("intent", None)  # what a policy does to the last turn
+            for policy_input in (True, False):  # and what RulePolicy's featurizer does to all of them
+                featurizer.prediction_states([tracker], domain, use_text_for_last_user_input=policy_input)
             assert launch._past_states(tracker, domain) == original(tracker, domain), (sender, n)
             again = DialogueStateTracker.from_events(sender, events, domain.slots)
             assert launch._past_states(again, domain) == original(again, domain), (sender, n)
