@@ -35,6 +35,8 @@ the assistant answers (tests/test_launch.py compares each with Rasa's own code):
 - Once the model is loaded, everything alive is frozen out of the garbage
   collector (`gc.freeze`): a full collection walked those 270,000 objects, a pause
   of 100-150 ms that fell on whichever reply was being prepared.
+- RulePolicy stops matching rules against a conversation's states once it is past
+  the longest rule, rather than going on to the conversation's first state.
 - The model's graphs run in dependency order, one node after another, as dask's
   synchronous scheduler runs them but without its bookkeeping (about 1 ms a run,
   and a message runs up to three).
@@ -307,12 +309,83 @@ def _past_states(
     return [{name: dict(sub) for name, sub in state.items()} for state in states]
 
 
+def _possible_rule_keys(self: Any, lookup: Dict[str, str], states: list) -> set:
+    """`RulePolicy._get_possible_keys`, stopping once the conversation is longer than every rule.
+
+    Rasa goes on through every state of the conversation, although a rule of n
+    states can only fail on the last n and each step past the longest rule keeps
+    every key: at 25 turns, about 75 steps of which 3 or 4 can change the result.
+    """
+    possible = set(lookup)
+    longest = max((len(self._rule_key_to_state(key)) for key in possible), default=0)
+    for i, state in enumerate(reversed(states)):
+        if i >= longest or not possible:
+            break
+        possible = {key for key in possible if self._is_rule_applicable(key, i, state)}
+    return possible
+
+
+# How `applied_events` treats an event, by its class: the `isinstance` checks it makes
+# for every event of the conversation (Event's metaclass is ABCMeta, which makes each
+# check slow), made once per class, in the same order.
+_RESETS, _REVERTS_ACTION, _REVERTS_UTTERANCE, _ACTION, _OTHER = range(5)
+_EVENT_KINDS: Dict[type, tuple[int, bool]] = {}
+
+
+def _event_kind(cls: type) -> tuple[int, bool]:
+    """(what `applied_events` does with an event of this class, whether it is an ActiveLoop)."""
+    kind = _EVENT_KINDS.get(cls)
+    if kind is None:
+        from rasa.shared.core.events import (
+            ActionExecuted,
+            ActionReverted,
+            ActiveLoop,
+            Restarted,
+            SessionStarted,
+            UserUtteranceReverted,
+        )
+
+        order = [
+            ((Restarted, SessionStarted), _RESETS),
+            (ActionReverted, _REVERTS_ACTION),
+            (UserUtteranceReverted, _REVERTS_UTTERANCE),
+            (ActionExecuted, _ACTION),
+        ]
+        what = next((what for classes, what in order if issubclass(cls, classes)), _OTHER)
+        kind = _EVENT_KINDS[cls] = (what, issubclass(cls, ActiveLoop))
+    return kind
+
+
+def _compute_applied_events(tracker: Any) -> list:
+    """`DialogueStateTracker.applied_events`, step for step, with each class's checks made once."""
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+
+    events = list(tracker.events)
+    kinds = [_event_kind(type(event)) for event in events]
+    loop_names = [event.name for event, (_, loop) in zip(events, kinds, strict=True) if loop and event.name]
+    applied: list = []
+    for event, (what, _) in zip(events, kinds, strict=True):
+        if what == _RESETS:
+            applied = []
+        elif what == _REVERTS_ACTION:
+            tracker._undo_till_previous(ActionExecuted, applied)
+        elif what == _REVERTS_UTTERANCE:
+            tracker._undo_till_previous(UserUttered, applied)
+            tracker._undo_till_previous(ActionExecuted, applied)
+        elif (
+            what == _ACTION
+            and event.action_name in loop_names
+            and not tracker._first_loop_execution_or_unhappy_path(event.action_name, applied)
+        ):
+            tracker._undo_till_previous_loop_execution(event.action_name, applied)
+        else:
+            applied.append(event)
+    return applied
+
+
 def _applied_events(self: Any) -> list:
     """`DialogueStateTracker.applied_events`, computed once per tracker state (a new list each call)."""
-    from rasa.shared.core.trackers import DialogueStateTracker
-
-    compute = original(DialogueStateTracker, "applied_events")
-    return list(_remembered(self, "_alliance_applied_events", (), lambda: compute(self)))
+    return list(_remembered(self, "_alliance_applied_events", (), lambda: _compute_applied_events(self)))
 
 
 def _current_turn(events: Sequence[Any]) -> list:
@@ -427,21 +500,22 @@ async def _load_agent_then_freeze(*args: Any, **kwargs: Any) -> Any:
 def install() -> None:
     """The per-message fixes; idempotent."""
     import rasa.core.processor
+    import rasa.core.run
     from rasa.core.actions.action import RemoteAction
+    from rasa.core.policies.rule_policy import RulePolicy
     from rasa.shared.core.events import Event
     from rasa.shared.core.trackers import DialogueStateTracker
     from rasa.utils.endpoints import EndpointConfig
 
     _replace(RemoteAction, "_validate_action_result", _validate_action_result)
+    _replace(RulePolicy, "_get_possible_keys", _possible_rule_keys)
     _replace(RemoteAction, "_action_call_format", _action_call_format)
     _replace(EndpointConfig, "session", _endpoint_session)
     _replace(Event, "resolve_by_type", _resolve_event_type, staticmethod)
     _replace(DialogueStateTracker, "past_states", _past_states)
     _replace(DialogueStateTracker, "applied_events", _applied_events)
-    rasa.core.processor.DaskGraphRunner = sequential_graph_runner()
-    import rasa.core.run
-
-    _replace(rasa.core.run, "load_agent_on_start", _load_agent_then_freeze)  # what message processing runs graphs with
+    rasa.core.processor.DaskGraphRunner = sequential_graph_runner()  # what message processing runs graphs with
+    _replace(rasa.core.run, "load_agent_on_start", _load_agent_then_freeze)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import datetime
@@ -169,7 +170,10 @@ def test_past_states_are_rasas_and_each_caller_gets_its_own() -> None:
 def test_applied_events_are_rasas_and_each_caller_gets_its_own() -> None:
     from rasa.shared.core.events import (
         ActionExecuted,
+        ActionExecutionRejected,
         ActionReverted,
+        ActiveLoop,
+        Restarted,
         SessionStarted,
         SlotSet,
         UserUtteranceReverted,
@@ -182,15 +186,26 @@ def test_applied_events_are_rasas_and_each_caller_gets_its_own() -> None:
     script = [
         ActionExecuted("action_listen"), UserUttered("hi", {"name": "greet", "confidence": 1.0}),
         ActionExecuted("utter_greet"), ActionReverted(), SessionStarted(), ActionExecuted("action_listen"),
-        UserUttered("can i text", {"name": "faq_texting", "confidence": 1.0}), UserUtteranceReverted(),
+        UserUttered("can i text", {"name": "faq_texting", "confidence": 1.0}), ActionExecuted("action_answer_faq"),
+        UserUtteranceReverted(),
         SlotSet("topic", "faq_texting"), ActionExecuted("action_listen"),
+        # a form: activated, run, interrupted (unhappy path), run again, finished; then a restart
+        UserUttered("form", {"name": "greet", "confidence": 1.0}), ActionExecuted("some_form"), ActiveLoop("some_form"),
+        ActionExecuted("action_listen"), UserUttered("x", {"name": "deny", "confidence": 1.0}),
+        ActionExecuted("some_form"), ActionExecuted("action_listen"),
+        UserUttered("y", {"name": "thank", "confidence": 1.0}), ActionExecuted("utter_thank"),
+        ActionExecuted("some_form"), ActionExecutionRejected("some_form"), ActionExecuted("some_form"),
+        ActiveLoop(None), ActionExecuted("action_listen"), Restarted(), ActionExecuted("action_listen"),
     ]  # fmt: skip
+    undone = 0
     for event in script:
         tracker.update(event)
         mine = launch._applied_events(tracker)
         assert mine == original(tracker)
+        undone = max(undone, len(tracker.events) - len(mine))
         mine.clear()
         assert launch._applied_events(tracker) == original(tracker)
+    assert undone > 10  # the script does exercise the undoing
 
 
 def _conversation() -> list:
@@ -369,3 +384,44 @@ async def test_what_the_server_loads_is_frozen_out_of_the_collector(monkeypatch:
         assert gc.get_freeze_count() > 1000
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.model
+def test_rule_matching_stops_early_with_rasas_result(tmp_path: Path) -> None:
+    """This model's rules, against every prefix of long conversations, by both implementations."""
+    from rasa.core.policies.rule_policy import RulePolicy
+    from rasa.shared.core.constants import SHOULD_NOT_BE_SET
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: `make test` trains it first")
+    _, runner = load_predict_graph_runner(tmp_path, MODEL, LocalModelStorage, DaskGraphRunner)
+    node = next(node for name, node in runner._instantiated_nodes.items() if "RulePolicy" in name)
+    policy, lookup = node._component, node._component.lookup["rules"]
+    longest = max(len(policy._rule_key_to_state(key)) for key in lookup)
+    # A rule for a conversation's start ({}), as long as the longest, whose other states match any state.
+    anything = {"prev_action": {"action_text": SHOULD_NOT_BE_SET}}
+    starts = json.dumps([{}] + [anything] * (longest - 1))
+    domain = Domain.load(str(config.ROOT / "domain.yml"))
+    turns = [("faq_texting", "action_answer_faq"), ("affirm", "action_tell_more"), ("crisis", "utter_crisis"),
+             ("deny", "utter_deny"), ("thank", "utter_thank"), ("faq_trust", "action_answer_faq"),
+             ("help", "action_show_menu"), ("goodbye", "utter_goodbye")] * 3  # fmt: skip
+    events: list = [ActionExecuted("action_session_start"), ActionExecuted("action_listen")]
+    found = 0
+    for intent, action in turns:
+        events += [UserUttered(intent, {"name": intent, "confidence": 1.0}), ActionExecuted(action)]
+        events += [SlotSet("crisis", True)] if intent == "crisis" else []
+        events += [ActionExecuted("action_listen")]
+        for cut in (len(events) - 2, len(events) - 1, len(events)):
+            tracker = DialogueStateTracker.from_events("rules", events[:cut], domain.slots)
+            states = tracker.past_states(domain)
+            ours = launch._possible_rule_keys(policy, lookup, states)
+            assert ours == RulePolicy._get_possible_keys(policy, lookup, states)
+            found += bool(ours)
+            with_start = {**lookup, starts: "utter_greet"}  # a rule only for a conversation's start
+            assert launch._possible_rule_keys(policy, with_start, states) == RulePolicy._get_possible_keys(
+                policy, with_start, states
+            )
+    assert len(states) > 3 * longest and found > len(turns)  # long enough to stop early; rules did match
