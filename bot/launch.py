@@ -221,7 +221,7 @@ class _Continued:
     states: list  # the states before each `ActionExecuted` of `applied`, never handed out
 
 
-# Serving only (`continue_states`): states continued from the conversation's previous
+# Serving only (`remember_across_messages`): states continued from the conversation's previous
 # message instead of replayed from its start, for this many recent conversations.
 _CONTINUED: OrderedDict[Any, _Continued] | None = None
 CONTINUED_CONVERSATIONS = 1000
@@ -261,15 +261,16 @@ def _continued_states(tracker: Any, domain: Any, omit_unset_slots: bool) -> list
     return [*states, domain.get_active_state(replay, omit_unset_slots=omit_unset_slots)]
 
 
-def continue_states() -> None:
+def remember_across_messages() -> None:
     """For commands that predict turn after turn (`run`, `shell`, `test core`), never for training.
 
-    Training featurizers change every state they are given, not only the last one,
-    so there each caller keeps getting a copy of all of them.
+    Training featurizers change every state they are given, and RulePolicy edits its
+    rules while it checks them: there nothing is kept from one call to the next.
     """
-    global _CONTINUED
+    global _CONTINUED, _REMEMBER_RULE_MATCHES
     if _CONTINUED is None:
         _CONTINUED = OrderedDict()
+    _REMEMBER_RULE_MATCHES = True
 
 
 def _past_states(
@@ -309,19 +310,52 @@ def _past_states(
     return [{name: dict(sub) for name, sub in state.items()} for state in states]
 
 
+# Serving only (`remember_across_messages`): each RulePolicy keeps the rules that match
+# the last states of a conversation, by those states, for this many different endings.
+_REMEMBER_RULE_MATCHES = False
+RULE_MATCHES_KEPT = 4096
+
+
+def _canonical(value: Any) -> Any:
+    """A hashable form of a state, equal for equal states (lists and tuples kept apart)."""
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted((key, _canonical(item)) for key, item in value.items())))
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, tuple(_canonical(item) for item in value))
+    hash(value)
+    return value
+
+
 def _possible_rule_keys(self: Any, lookup: Dict[str, str], states: list) -> set:
-    """`RulePolicy._get_possible_keys`, stopping once the conversation is longer than every rule.
+    """`RulePolicy._get_possible_keys`, looking no further back than the longest rule.
 
     Rasa goes on through every state of the conversation, although a rule of n
-    states can only fail on the last n and each step past the longest rule keeps
-    every key: at 25 turns, about 75 steps of which 3 or 4 can change the result.
+    states can only fail on the last n, and every step past the longest rule keeps
+    every key: at 25 turns, about 75 steps of which 3 can change the result. Since
+    the result depends on those last states only, serving also remembers it by them:
+    conversations end in the same few ways again and again.
     """
+    longest = max((len(self._rule_key_to_state(key)) for key in lookup), default=0)
+    last = states[-longest:] if longest else []
+    matches, remembered = None, None
+    if _REMEMBER_RULE_MATCHES:
+        matches = self.__dict__.setdefault("_alliance_rule_matches", OrderedDict())
+        try:
+            remembered = (id(lookup), _canonical(last))  # a policy's lookups don't change when serving
+        except TypeError:  # a value that can't be a key: compute as Rasa does
+            matches = None
+        if matches is not None and remembered in matches:
+            matches.move_to_end(remembered)
+            return set(matches[remembered])
     possible = set(lookup)
-    longest = max((len(self._rule_key_to_state(key)) for key in possible), default=0)
-    for i, state in enumerate(reversed(states)):
-        if i >= longest or not possible:
+    for i, state in enumerate(reversed(last)):
+        if not possible:
             break
         possible = {key for key in possible if self._is_rule_applicable(key, i, state)}
+    if matches is not None:
+        matches[remembered] = set(possible)
+        while len(matches) > RULE_MATCHES_KEPT:
+            matches.popitem(last=False)
     return possible
 
 
@@ -527,7 +561,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if serving:
         serve_prediction_graph_only()
     if serving or args[:2] == ["test", "core"]:
-        continue_states()
+        remember_across_messages()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *args]

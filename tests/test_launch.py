@@ -387,7 +387,7 @@ async def test_what_the_server_loads_is_frozen_out_of_the_collector(monkeypatch:
 
 
 @pytest.mark.model
-def test_rule_matching_stops_early_with_rasas_result(tmp_path: Path) -> None:
+def test_rule_matching_stops_early_with_rasas_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """This model's rules, against every prefix of long conversations, by both implementations."""
     from rasa.core.policies.rule_policy import RulePolicy
     from rasa.shared.core.constants import SHOULD_NOT_BE_SET
@@ -408,20 +408,26 @@ def test_rule_matching_stops_early_with_rasas_result(tmp_path: Path) -> None:
     turns = [("faq_texting", "action_answer_faq"), ("affirm", "action_tell_more"), ("crisis", "utter_crisis"),
              ("deny", "utter_deny"), ("thank", "utter_thank"), ("faq_trust", "action_answer_faq"),
              ("help", "action_show_menu"), ("goodbye", "utter_goodbye")] * 3  # fmt: skip
-    events: list = [ActionExecuted("action_session_start"), ActionExecuted("action_listen")]
-    found = 0
+    conversation: list = [ActionExecuted("action_session_start"), ActionExecuted("action_listen")]
     for intent, action in turns:
-        events += [UserUttered(intent, {"name": intent, "confidence": 1.0}), ActionExecuted(action)]
-        events += [SlotSet("crisis", True)] if intent == "crisis" else []
-        events += [ActionExecuted("action_listen")]
-        for cut in (len(events) - 2, len(events) - 1, len(events)):
-            tracker = DialogueStateTracker.from_events("rules", events[:cut], domain.slots)
+        conversation += [UserUttered(intent, {"name": intent, "confidence": 1.0}), ActionExecuted(action)]
+        conversation += [SlotSet("crisis", True)] if intent == "crisis" else []
+        conversation += [ActionExecuted("action_listen")]
+    with_start = {**lookup, starts: "utter_greet"}  # a rule only for a conversation's start
+    calls = found = 0
+    for remember in (False, True):  # as training computes it, and as serving remembers it
+        monkeypatch.setattr(launch, "_REMEMBER_RULE_MATCHES", remember)
+        for cut in range(1, len(conversation) + 1):
+            tracker = DialogueStateTracker.from_events("rules", conversation[:cut], domain.slots)
             states = tracker.past_states(domain)
-            ours = launch._possible_rule_keys(policy, lookup, states)
-            assert ours == RulePolicy._get_possible_keys(policy, lookup, states)
-            found += bool(ours)
-            with_start = {**lookup, starts: "utter_greet"}  # a rule only for a conversation's start
-            assert launch._possible_rule_keys(policy, with_start, states) == RulePolicy._get_possible_keys(
-                policy, with_start, states
-            )
+            for rules in (lookup, with_start):
+                expected = RulePolicy._get_possible_keys(policy, rules, states)
+                ours = launch._possible_rule_keys(policy, rules, states)
+                assert ours == expected, (remember, cut)
+                ours.clear()  # a caller's change to its result is its own
+                assert launch._possible_rule_keys(policy, rules, states) == expected
+                calls, found = calls + 1, found + bool(expected)
+    assert len(policy.__dict__["_alliance_rule_matches"]) < calls / 4  # conversations end alike: remembered
     assert len(states) > 3 * longest and found > len(turns)  # long enough to stop early; rules did match
+    assert launch._canonical({"a": [1], "b": 2}) == launch._canonical({"b": 2, "a": [1]})
+    assert launch._canonical({"a": [1]}) != launch._canonical({"a": (1,)})
