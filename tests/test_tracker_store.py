@@ -35,8 +35,9 @@ def state(tracker: DialogueStateTracker | None) -> dict:
 
 async def test_trackers_come_back_as_rasas_store_gives_them() -> None:
     ours, theirs = InMemoryEventTrackerStore(DOMAIN), InMemoryTrackerStore(DOMAIN)
-    for sessions in (1, 3):
+    for sessions in (0, 1, 3):
         tracker = conversation(f"user-{sessions}", sessions)
+        tracker.update(ActionExecuted("action_listen", timestamp=1000.0))  # events after the last session start
         await ours.save(tracker)
         await theirs.save(tracker)
         assert state(await ours.retrieve(tracker.sender_id)) == state(await theirs.retrieve(tracker.sender_id))
@@ -44,7 +45,7 @@ async def test_trackers_come_back_as_rasas_store_gives_them() -> None:
         assert state(full) == state(await theirs.retrieve_full_tracker(tracker.sender_id)) == state(tracker)
     assert (await ours.retrieve("user-3")).get_slot("more_topic") == "faq_texting"
     assert len((await ours.retrieve("user-3")).events) < len(conversation("x", 3).events)  # the last session only
-    assert sorted(await ours.keys()) == ["user-1", "user-3"]
+    assert sorted(await ours.keys()) == ["user-0", "user-1", "user-3"]
     assert await ours.retrieve("nobody") is None
 
 
@@ -56,3 +57,15 @@ async def test_what_happens_after_a_read_stays_out_until_saved() -> None:
     assert len((await store.retrieve("user")).events) == len(live.events) - 1
     await store.save(live)
     assert (await store.retrieve("user")).latest_message.text == "thanks"
+
+
+async def test_a_bounded_history_cuts_sessions_as_rasas_store_does() -> None:
+    """As `rasa run --max-event-history` sets it, through `get_or_create_tracker`."""
+    tracker = conversation("bounded", 2)
+    for bound in (2, 3, 9, 12, 20):  # within the last session, across its start, beyond the conversation
+        ours, theirs = InMemoryEventTrackerStore(DOMAIN), InMemoryTrackerStore(DOMAIN)
+        await ours.save(tracker)
+        await theirs.save(tracker)
+        mine = await ours.get_or_create_tracker("bounded", max_event_history=bound)
+        assert state(mine) == state(await theirs.get_or_create_tracker("bounded", max_event_history=bound)), bound
+        assert len(mine.events) == min(bound, 8)
