@@ -36,7 +36,10 @@ the assistant answers (tests/test_launch.py compares each with Rasa's own code):
   collector (`gc.freeze`): a full collection walked those 270,000 objects, a pause
   of 100-150 ms that fell on whichever reply was being prepared.
 - RulePolicy stops matching rules against a conversation's states once it is past
-  the longest rule, rather than going on to the conversation's first state.
+  the longest rule, rather than going on to the conversation's first state, and
+  when serving it remembers which rules matched the same last states before.
+- Before each action Rasa copies the tracker by replaying the whole conversation;
+  when serving, the copy is made from the tracker's state instead.
 - The model's graphs run in dependency order, one node after another, as dask's
   synchronous scheduler runs them but without its bookkeeping (about 1 ms a run,
   and a message runs up to three).
@@ -221,7 +224,7 @@ class _Continued:
     states: list  # the states before each `ActionExecuted` of `applied`, never handed out
 
 
-# Serving only (`remember_across_messages`): states continued from the conversation's previous
+# Serving only (`predicting_only`): states continued from the conversation's previous
 # message instead of replayed from its start, for this many recent conversations.
 _CONTINUED: OrderedDict[Any, _Continued] | None = None
 CONTINUED_CONVERSATIONS = 1000
@@ -261,16 +264,20 @@ def _continued_states(tracker: Any, domain: Any, omit_unset_slots: bool) -> list
     return [*states, domain.get_active_state(replay, omit_unset_slots=omit_unset_slots)]
 
 
-def remember_across_messages() -> None:
-    """For commands that predict turn after turn (`run`, `shell`, `test core`), never for training.
+def predicting_only() -> None:
+    """For commands that only predict, turn after turn (`run`, `shell`, `test core`); never for training.
 
-    Training featurizers change every state they are given, and RulePolicy edits its
-    rules while it checks them: there nothing is kept from one call to the next.
+    Training featurizers change every state they are given, RulePolicy edits its
+    rules while it checks them, and training trackers are built in ways the fast
+    copy doesn't vouch for: there nothing is kept from one call to the next.
     """
     global _CONTINUED, _REMEMBER_RULE_MATCHES
+    from rasa.shared.core.trackers import DialogueStateTracker
+
     if _CONTINUED is None:
         _CONTINUED = OrderedDict()
     _REMEMBER_RULE_MATCHES = True
+    _replace(DialogueStateTracker, "copy", _tracker_copy)
 
 
 def _past_states(
@@ -310,7 +317,7 @@ def _past_states(
     return [{name: dict(sub) for name, sub in state.items()} for state in states]
 
 
-# Serving only (`remember_across_messages`): each RulePolicy keeps the rules that match
+# Serving only (`predicting_only`): each RulePolicy keeps the rules that match
 # the last states of a conversation, by those states, for this many different endings.
 _REMEMBER_RULE_MATCHES = False
 RULE_MATCHES_KEPT = 4096
@@ -357,6 +364,53 @@ def _possible_rule_keys(self: Any, lookup: Dict[str, str], states: list) -> set:
         while len(matches) > RULE_MATCHES_KEPT:
             matches.popitem(last=False)
     return possible
+
+
+# What a tracker holds, each of which `_tracker_copy` knows how to carry over.
+_TRACKER_FIELDS = frozenset(
+    {
+        "_max_event_history", "events", "sender_id", "slots", "sender_source", "is_rule_tracker", "_paused",
+        "followup_action", "latest_action", "latest_message", "latest_bot_utterance", "active_loop", "model_id",
+        "assistant_id",
+    }
+)  # fmt: skip
+
+
+def _tracker_copy(self: Any) -> Any:
+    """`DialogueStateTracker.copy`, from the tracker's state rather than by replaying its events.
+
+    Rasa's copy is a new tracker with every event applied again: message processing
+    copies the tracker before each action it runs, a replay of the whole conversation
+    each time. A tracker's state is what its events made it (nothing else changes it
+    but the model id, which the copy leaves out, as Rasa's does), so copying the state
+    gives the same tracker, with what events change in place copied. Anything this
+    can't vouch for (another kind of tracker, a bounded history, slots made up on the
+    fly, a field it doesn't know) is copied Rasa's way.
+    """
+    import copy
+    import math
+
+    from rasa.shared.constants import DEFAULT_SENDER_ID
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    fields = self.__dict__
+    if (
+        type(self) is not DialogueStateTracker
+        or self._max_event_history is not None
+        or type(self.slots) is not dict
+        or not all(name in _TRACKER_FIELDS or name.startswith("_alliance_") for name in fields)
+        or not all(event.timestamp <= math.inf for event in self.events)
+    ):
+        return original(DialogueStateTracker, "copy")(self)
+    new = DialogueStateTracker.__new__(DialogueStateTracker)
+    new.__dict__.update(fields)  # what is the same for the same events, our caches included
+    new.events = self._create_events(list(self.events))
+    new.sender_id = self.sender_id or DEFAULT_SENDER_ID
+    new.slots = {slot.name: copy.copy(slot) for slot in self.slots.values()}
+    new.sender_source = new.model_id = new.assistant_id = None
+    new.latest_action = dict(self.latest_action) if self.latest_action is not None else None
+    new.active_loop = copy.copy(self.active_loop)
+    return new
 
 
 # How `applied_events` treats an event, by its class: the `isinstance` checks it makes
@@ -561,7 +615,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if serving:
         serve_prediction_graph_only()
     if serving or args[:2] == ["test", "core"]:
-        remember_across_messages()
+        predicting_only()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *args]

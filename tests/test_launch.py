@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
@@ -431,3 +432,63 @@ def test_rule_matching_stops_early_with_rasas_result(tmp_path: Path, monkeypatch
     assert len(states) > 3 * longest and found > len(turns)  # long enough to stop early; rules did match
     assert launch._canonical({"a": [1], "b": 2}) == launch._canonical({"b": 2, "a": [1]})
     assert launch._canonical({"a": [1]}) != launch._canonical({"a": (1,)})
+
+
+def _tracker_as_fields(tracker: object) -> dict:
+    """A snapshot of everything a tracker holds, events by identity."""
+    fields = {name: value for name, value in vars(tracker).items() if not name.startswith("_alliance_")}
+    fields["slots"] = {name: (type(slot), vars(slot)) for name, slot in fields["slots"].items()}
+    events = [id(event) for event in fields.pop("events")]  # the same event objects, in order
+    return {**copy.deepcopy(fields), "events": events}
+
+
+def test_a_tracker_copy_is_rasas_copy_and_its_own() -> None:
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActionExecutionRejected,
+        ActionReverted,
+        ActiveLoop,
+        AllSlotsReset,
+        BotUttered,
+        ConversationPaused,
+        ConversationResumed,
+        EntitiesAdded,
+        FollowupAction,
+        LoopInterrupted,
+        ReminderScheduled,
+        Restarted,
+        SessionStarted,
+        SlotSet,
+        UserUtteranceReverted,
+        UserUttered,
+    )  # fmt: skip
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    rasas = launch.original(DialogueStateTracker, "copy")
+    domain = Domain.load(str(config.ROOT / "domain.yml"))
+    entity = {"entity": "topic", "value": "texting", "start": 0, "end": 7}
+    script = [
+        ActionExecuted("action_session_start"), SessionStarted(), SlotSet("crisis", True),
+        ActionExecuted("action_listen"),
+        UserUttered("texting?", {"name": "faq_texting", "confidence": 0.9}, [entity]), EntitiesAdded([entity]),
+        ActionExecuted("action_answer_faq"), BotUttered("an answer", {"buttons": []}), SlotSet("more_topic", "x"),
+        ActionExecuted("some_form"), ActiveLoop("some_form"), LoopInterrupted(True),
+        ActionExecutionRejected("some_form"),
+        FollowupAction("utter_greet"), ConversationPaused(), ConversationResumed(), ConversationPaused(),
+        ReminderScheduled("greet", datetime.now()), SlotSet("topic", ["a", "list"]), ActionReverted(),
+        UserUttered("hi", {"name": "greet", "confidence": 1.0}), UserUtteranceReverted(), ActiveLoop(None),
+        AllSlotsReset(), SlotSet("topic", "faq_trust"), Restarted(), ActionExecuted("action_listen"),
+    ]  # fmt: skip
+    for cut in range(len(script) + 1):
+        tracker = DialogueStateTracker.from_events("copies", script[:cut], domain.slots)
+        tracker.model_id, tracker.assistant_id, tracker.sender_source = "model", "assistant", "file"
+        before = _tracker_as_fields(tracker)
+        mine = launch._tracker_copy(tracker)
+        assert type(mine) is DialogueStateTracker
+        assert _tracker_as_fields(mine) == _tracker_as_fields(rasas(tracker)), cut
+        for event in (SlotSet("topic", "changed"), LoopInterrupted(False), ActionExecutionRejected("some_form")):
+            mine.update(event)  # a copy changes alone
+        assert _tracker_as_fields(tracker) == before, cut
+    bounded = DialogueStateTracker.from_events("bounded", script[:8], domain.slots, max_event_history=5)
+    assert _tracker_as_fields(launch._tracker_copy(bounded)) == _tracker_as_fields(rasas(bounded))
