@@ -260,7 +260,6 @@ async def test_action_calls_share_one_session_and_connection(monkeypatch: pytest
     from aiohttp import web
     from rasa.utils.endpoints import EndpointConfig
 
-    monkeypatch.setitem(launch._ORIGINALS, (EndpointConfig, "session"), EndpointConfig.session)
     monkeypatch.setattr(EndpointConfig, "session", launch._endpoint_session)
     peers = []
 
@@ -492,3 +491,21 @@ def test_a_tracker_copy_is_rasas_copy_and_its_own() -> None:
         assert _tracker_as_fields(tracker) == before, cut
     bounded = DialogueStateTracker.from_events("bounded", script[:8], domain.slots, max_event_history=5)
     assert _tracker_as_fields(launch._tracker_copy(bounded)) == _tracker_as_fields(rasas(bounded))
+
+
+async def test_a_kept_session_is_rasas_and_lets_go_of_idle_connections_first() -> None:
+    from rasa.utils.endpoints import EndpointConfig
+    from sanic.config import DEFAULT_CONFIG
+
+    endpoint = EndpointConfig(
+        "http://127.0.0.1:9/webhook", headers={"X-A": "1"}, basic_auth={"username": "u", "password": "p"}
+    )
+    async with launch.original(EndpointConfig, "session")(endpoint) as rasas:
+        ours = launch._new_session(endpoint)
+        try:
+            assert dict(ours.headers) == dict(rasas.headers) == {"X-A": "1"}
+            assert ours.auth == rasas.auth and ours.timeout == rasas.timeout
+            # The action server (Sanic) closes idle connections after KEEP_ALIVE_TIMEOUT: this side goes first.
+            assert ours.connector._keepalive_timeout < DEFAULT_CONFIG["KEEP_ALIVE_TIMEOUT"]
+        finally:
+            await ours.close()
