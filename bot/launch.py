@@ -24,6 +24,7 @@ the assistant answers (tests/test_launch.py compares each with Rasa's own code):
   When serving, RulePolicy's states go further: they are continued from the
   conversation's previous message rather than rebuilt from its first event (a
   tracker is rebuilt for every message, and a 25-turn conversation has 75 states).
+  Applied events check each event's class once, not each event through ABCMeta.
 - A custom action is sent the events of the current turn (from the latest user
   message on), not the whole conversation: with the slots and the latest message
   that is all an action here reads, and turning every event of a long conversation
@@ -626,16 +627,21 @@ def install() -> None:
     _replace(rasa.core.run, "load_agent_on_start", _load_agent_then_freeze)
 
 
+def prepare(args: Sequence[str]) -> None:
+    """The fixes a Rasa command gets: all of them when it only predicts, the exact ones otherwise."""
+    defer_tensorflow()
+    install()
+    serving = list(args[:1]) in (["run"], ["shell"]) and list(args[1:2]) != ["actions"]
+    if serving:
+        serve_prediction_graph_only()
+    if serving or list(args[:2]) == ["test", "core"]:
+        predicting_only()
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Run Rasa's command line with the fixes in place."""
     args = list(sys.argv[1:] if argv is None else argv)
-    defer_tensorflow()
-    install()
-    serving = args[:1] in (["run"], ["shell"]) and args[1:2] != ["actions"]
-    if serving:
-        serve_prediction_graph_only()
-    if serving or args[:2] == ["test", "core"]:
-        predicting_only()
+    prepare(args)
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *args]

@@ -509,3 +509,21 @@ async def test_a_kept_session_is_rasas_and_lets_go_of_idle_connections_first() -
             assert ours.connector._keepalive_timeout < DEFAULT_CONFIG["KEEP_ALIVE_TIMEOUT"]
         finally:
             await ours.close()
+
+
+@pytest.mark.parametrize(
+    "command, predicting",
+    [("run", True), ("shell", True), ("test core", True), ("train", False), ("run actions", False), ("test", False)],
+)
+def test_only_commands_that_predict_keep_anything_between_messages(command: str, predicting: bool) -> None:
+    """Training featurizers change every state and RulePolicy edits its rules: training must get none of it."""
+    script = f"""
+from rasa.shared.core.trackers import DialogueStateTracker
+from bot import launch
+launch.prepare({command.split()!r})
+print(launch._CONTINUED is not None, launch._REMEMBER_RULE_MATCHES, DialogueStateTracker.copy is launch._tracker_copy)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=config.ROOT, capture_output=True, text=True, timeout=300, check=True
+    ).stdout.split()
+    assert out[-3:] == [str(predicting)] * 3
