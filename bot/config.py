@@ -108,6 +108,31 @@ def emergency() -> Emergency:
     )
 
 
+@dataclass(frozen=True)
+class SharedRedis:
+    """The Redis that several server processes share (endpoints.redis.yml uses the same)."""
+
+    host: str
+    port: int
+    prefix: str
+    db: int = 1  # beside the lock store's keys, under the same prefix
+
+
+def shared_redis() -> SharedRedis | None:
+    """Set when several server processes run (`make serve WORKERS=2` sets SANIC_WORKERS).
+
+    Then what one process would remember in memory (which deliveries it answered)
+    must be shared: a platform's retry may reach another process.
+    """
+    if int(os.environ.get("SANIC_WORKERS") or "1") <= 1:
+        return None
+    return SharedRedis(
+        os.environ.get("ALLIANCE_REDIS_HOST") or "localhost",
+        int(os.environ.get("ALLIANCE_REDIS_PORT") or "6379"),
+        os.environ.get("ALLIANCE_REDIS_PREFIX") or "alliance",
+    )
+
+
 def cors_origins() -> list[str]:
     """Web sites allowed to call the Rasa server from a browser (space-separated)."""
     return os.environ.get("ALLIANCE_CORS_ORIGINS", "http://localhost:8080 http://127.0.0.1:8080").split()

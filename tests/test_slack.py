@@ -190,10 +190,10 @@ def test_text_becomes_safe_mrkdwn(text: str, expected: str) -> None:
     assert slack.to_mrkdwn(text) == expected
 
 
-def test_event_ids_are_answered_once() -> None:
+async def test_event_ids_are_answered_once() -> None:
     channel = slack.SlackInput("xoxb", slack_signing_secret="s")
-    assert channel.first_delivery("Ev1") and not channel.first_delivery("Ev1")
-    assert channel.first_delivery(None) and channel.first_delivery(None)
+    assert await channel.first_delivery("Ev1") and not await channel.first_delivery("Ev1")
+    assert await channel.first_delivery(None) and await channel.first_delivery(None)
 
 
 def test_phone_and_sms_buttons_are_dropped_for_slack() -> None:

@@ -22,6 +22,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import config
 from bot.channels.common import RecentIds
 
 logger = logging.getLogger(__name__)
@@ -82,14 +83,14 @@ class SlackInput(RasaSlackInput):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.base_url = SLACK_API_URL
-        self._seen = RecentIds(SEEN_EVENTS)
+        self._seen = RecentIds(SEEN_EVENTS, "slack", config.shared_redis())
 
     def get_output_channel(self, channel: str | None = None, thread_id: str | None = None) -> OutputChannel:
         return SlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy, self.base_url)
 
-    def first_delivery(self, event_id: str | None) -> bool:
+    async def first_delivery(self, event_id: str | None) -> bool:
         """True the first time an event id is seen; Slack retries carry the same id."""
-        return not self._seen.seen(event_id or None)
+        return not await self._seen.seen(event_id or None)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(on_new_message)
@@ -105,7 +106,7 @@ class SlackInput(RasaSlackInput):
                     event_id = (request.json or {}).get("event_id")
                 except Exception:  # Sanic raises its own error type for malformed JSON
                     return response.json({"error": "malformed JSON"}, status=HTTPStatus.BAD_REQUEST)
-                if not self.first_delivery(event_id):
+                if not await self.first_delivery(event_id):
                     logger.info("Slack retry of an event already answered: ignored")
                     return response.text("", headers={"X-Slack-No-Retry": "1"})
             return None

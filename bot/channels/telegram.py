@@ -28,6 +28,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import config
 from bot.channels.common import RecentIds
 
 logger = logging.getLogger(__name__)
@@ -334,7 +335,7 @@ class TelegramInput(InputChannel):
         self.secret_token = secret_token
         self.base_url = str(base_url).rstrip("/")
         self.set_webhook = set_webhook
-        self.recent = RecentIds()
+        self.recent = RecentIds(namespace="telegram", shared=config.shared_redis())
 
     def get_output_channel(self) -> TelegramOutput:
         """Makes no network call, so Rasa can build it at any time (e.g. for trigger_intent)."""
@@ -384,7 +385,7 @@ class TelegramInput(InputChannel):
             return 400, {"error": problem}
         if incoming is None:
             return 200, {"status": "ignored"}
-        if self.recent.seen(incoming.update_id):
+        if await self.recent.seen(incoming.update_id):
             return 200, {"status": "duplicate"}
         if incoming.callback_query_id:  # stops the button's spinner; done first, the turn may take a while
             await out.call("answerCallbackQuery", {"callback_query_id": incoming.callback_query_id})
