@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -90,8 +91,9 @@ def event(text: str, event_id: str, channel: str) -> bytes:
     ).encode()
 
 
-@pytest.fixture(scope="module")
-def slack_env(tmp_path_factory: pytest.TempPathFactory):
+@pytest.fixture(scope="module", params=[1, 2], ids=["1-worker", "2-workers"])
+def slack_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """The real servers behind Slack's webhook: one process, or two sharing Redis (`make serve WORKERS=2`)."""
     workdir = tmp_path_factory.mktemp("slack")
     api = FakeSlackAPI()
     credentials = workdir / "credentials.yml"
@@ -102,10 +104,18 @@ def slack_env(tmp_path_factory: pytest.TempPathFactory):
         encoding="utf-8",
     )
     db = answers.build_database(config.answers_source(), workdir / "answers.db")
-    pair = servers.start(workdir, db, extra_args=("--credentials", str(credentials), "--cors", SITE))
+    extra = ("--credentials", str(credentials), "--cors", SITE)
+    if request.param == 1:
+        pair = servers.start(workdir, db, extra_args=extra)
+    else:
+        prefix = f"slack{os.getpid()}"
+        env = servers.redis_workers_env(prefix, request.param)
+        pair = servers.start(workdir, db, extra_args=extra, endpoints="endpoints.redis.yml", env=env)
     yield pair, api, answers.AnswerStore(db)
     pair.stop_all()
     api.server.shutdown()
+    if request.param > 1:
+        servers.forget_conversations(prefix)
 
 
 pytestmark = pytest.mark.e2e
@@ -149,7 +159,8 @@ def test_retries_never_produce_a_duplicate_answer(slack_env) -> None:
     body = event("what is transference?", "Ev-retry", "D-retry")
     assert post(pair, body, sign(body)).status_code == 200
     first = api.wait_until("D-retry", lambda posts: any(p.get("blocks") for p in posts))
-    for attempt, reason in ((1, "http_error"), (2, "http_timeout")):
+    # Several retries, so that with two server processes some reach the one that didn't answer.
+    for attempt, reason in ((1, "http_error"), (2, "http_timeout"), (3, "http_error"), (3, "http_error")) * 2:
         retry = {**sign(body), "X-Slack-Retry-Num": str(attempt), "X-Slack-Retry-Reason": reason}
         assert post(pair, body, retry).status_code in (200, 201)
     time.sleep(3)
