@@ -77,7 +77,7 @@ def test_both_workers_answer_and_share_every_conversation(workers: servers.Serve
         said = [e["text"] for e in r.json()["events"] if e["event"] == "user"]
         assert said == turns, sender  # whichever worker answered, the conversation is whole and in order
     keys = {k.decode() for k in redis.Redis(host="localhost", port=6379, db=0).keys(f"{redis_prefix}:*")}
-    assert {f"{redis_prefix}:tracker:{s}" for s in senders} <= keys  # under this run's prefix, not Rasa's default
+    assert {f"{redis_prefix}:tracker:events:{s}" for s in senders} <= keys  # this run's prefix, the event-list store
 
 
 def test_the_crisis_reply_under_two_workers(workers: servers.Servers) -> None:
