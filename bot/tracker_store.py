@@ -27,7 +27,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-import redis
 from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore, TrackerStore
 from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 from rasa.shared.core.conversation import Dialogue
@@ -83,6 +82,25 @@ def tracker_from_events(
     return tracker
 
 
+# Appends events to a conversation's list if it is still as the tracker was read from
+# it (same generation, same length): one atomic round trip. KEYS: the list, the
+# generation; ARGV: the generation and length read, seconds to expire (0: never), events.
+APPEND = """
+if redis.call('GET', KEYS[2]) ~= ARGV[1] or redis.call('LLEN', KEYS[1]) ~= tonumber(ARGV[2]) then
+  return 0
+end
+if #ARGV > 3 then
+  redis.call('RPUSH', KEYS[1], unpack(ARGV, 4))
+end
+if tonumber(ARGV[3]) > 0 then
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+  redis.call('EXPIRE', KEYS[2], ARGV[3])
+end
+return 1
+"""
+APPEND_AT_MOST = 1000  # new events in one append (Lua's argument limit is far above)
+
+
 @dataclass
 class _Parsed:
     """The events of a conversation one process has parsed, and the list they came from."""
@@ -106,8 +124,8 @@ class RedisEventTrackerStore(RedisTrackerStore):
     Keys, under the configured prefix: `tracker:events:<id>`, the list of events as
     JSON; `tracker:generation:<id>`, a token that changes whenever the list is
     written anew rather than appended to. A save appends when the tracker was read
-    from this list and nothing but appends happened since (checked in one Redis
-    transaction); anything else (a new tracker, a tracker set through the HTTP API, a
+    from this list and the list hasn't changed since (checked and appended in one
+    Redis script); anything else (a new tracker, a tracker set through the HTTP API, a
     conversation changed in between) is merged as Rasa's store merges it and the list
     written anew.
     """
@@ -118,6 +136,7 @@ class RedisEventTrackerStore(RedisTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._parsed: OrderedDict[str, _Parsed] = OrderedDict()
+        self._append_script = self.red.register_script(APPEND)
 
     def _keys(self, sender_id: str) -> tuple[str, str]:
         return self.key_prefix + "events:" + sender_id, self.key_prefix + "generation:" + sender_id
@@ -176,20 +195,14 @@ class RedisEventTrackerStore(RedisTrackerStore):
         if read is None or tracker._max_event_history is not None or len(events) < read.kept:
             return False
         new = events[read.kept :]
-        events_key, generation_key = self._keys(tracker.sender_id)
-        with self.red.pipeline(transaction=True) as pipe:
-            try:
-                pipe.watch(events_key, generation_key)
-                if pipe.get(generation_key) != read.generation or pipe.llen(events_key) != read.stored:
-                    return False
-                pipe.multi()
-                if new:
-                    pipe.rpush(events_key, *(json.dumps(event.as_dict()) for event in new))
-                if timeout:
-                    pipe.expire(events_key, int(timeout)).expire(generation_key, int(timeout))
-                pipe.execute()
-            except redis.WatchError:
-                return False
+        if len(new) > APPEND_AT_MOST:
+            return False
+        appended = self._append_script(
+            keys=self._keys(tracker.sender_id),
+            args=[read.generation, read.stored, int(timeout or 0), *(json.dumps(event.as_dict()) for event in new)],
+        )
+        if not appended:
+            return False
         known = self._parsed.get(tracker.sender_id)
         if known is not None and known.generation == read.generation and len(known.events) == read.stored:
             self._remember(tracker.sender_id, _Parsed(read.generation, known.events + new))
