@@ -220,6 +220,7 @@ class _Continued:
     """Where one conversation's states were last computed, to continue from there."""
 
     key: tuple
+    domain: Any
     applied: list  # the applied events replayed into `tracker`
     tracker: Any  # a private tracker, replayed up to the end of `applied`
     states: list  # the states before each `ActionExecuted` of `applied`, never handed out
@@ -244,11 +245,12 @@ def _continued_states(tracker: Any, domain: Any, omit_unset_slots: bool) -> list
 
     assert _CONTINUED is not None
     applied = tracker.applied_events()
-    key = (tracker.sender_id, id(domain), omit_unset_slots, type(tracker), tracker.is_rule_tracker)
+    key = (tracker.sender_id, omit_unset_slots, type(tracker), tracker.is_rule_tracker)
     was = _CONTINUED.pop(tracker.sender_id, None)
     if (
         was is not None
         and was.key == key
+        and was.domain is domain  # held by the entry, so a newly loaded model's domain can't pass for it
         and len(was.applied) <= len(applied)
         and all(old is new for old, new in zip(was.applied, applied[: len(was.applied)], strict=True))
     ):
@@ -259,7 +261,7 @@ def _continued_states(tracker: Any, domain: Any, omit_unset_slots: bool) -> list
         if isinstance(event, ActionExecuted):
             states.append(domain.get_active_state(replay, omit_unset_slots=omit_unset_slots))
         replay.update(event)
-    _CONTINUED[tracker.sender_id] = _Continued(key, applied, replay, states)
+    _CONTINUED[tracker.sender_id] = _Continued(key, domain, applied, replay, states)
     while len(_CONTINUED) > CONTINUED_CONVERSATIONS:
         _CONTINUED.popitem(last=False)
     return [*states, domain.get_active_state(replay, omit_unset_slots=omit_unset_slots)]

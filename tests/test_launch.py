@@ -362,6 +362,15 @@ def test_continued_states_are_rasas_through_rewinds_restarts_and_other_conversat
     for events in ([ActionExecuted("action_listen"), said("goodbye")], [*others, *turn("thank", "utter_thank")] * 2):
         fresh = DialogueStateTracker.from_events("two", events, domain.slots)
         assert launch._past_states(fresh, domain) == original(fresh, domain)
+    # A model loaded anew (another domain: here the crisis slot shapes the conversation) starts afresh.
+    changed = domain.as_dict()
+    changed["slots"]["crisis"]["influence_conversation"] = True
+    reloaded = Domain.from_dict(changed)
+    crisis = script[: next(i for i, e in enumerate(script) if isinstance(e, SlotSet) and e.key == "crisis") + 2]
+    launch._past_states(DialogueStateTracker.from_events("three", crisis, domain.slots), domain)
+    tracker = DialogueStateTracker.from_events("three", crisis, reloaded.slots)
+    assert launch._past_states(tracker, reloaded) == original(tracker, reloaded)
+    assert "crisis" in str(original(tracker, reloaded))  # the new domain's states do differ
     for name in "abcde":
         launch._past_states(DialogueStateTracker.from_events(name, others, domain.slots), domain)
     assert list(launch._CONTINUED) == ["c", "d", "e"]  # only the most recent conversations are kept
