@@ -288,8 +288,8 @@ Measured by `make bench` on {dt.date.today().isoformat()}: {os.cpu_count()} core
   worker, the in-memory event tracker store (`bot/tracker_store.py`), `python -m rasa_sdk`
   as the action server.
 - `alliance-2w`: the same model with two Sanic workers sharing Redis: the event-list
-  tracker store (`bot/tracker_store.py`) and Rasa's lock store (`endpoints.redis.yml`,
-  `make serve WORKERS=2`).
+  tracker store (`bot/tracker_store.py`) and the atomic lock store (`bot/lock_store.py`)
+  (`endpoints.redis.yml`, `make serve WORKERS=2`).
 - `stock`: `bench/config_stock.yml`, Rasa's defaults as `rasa init` sets them up, trained
   on the same data and served with the same domain and actions by plain `rasa run` and
   `rasa run actions`, with `rasa init`'s endpoints (`bench/endpoints_stock.yml`).
