@@ -113,8 +113,8 @@ class SharedRedis:
     """The Redis that several server processes share (endpoints.redis.yml uses the same)."""
 
     host: str
-    port: int
     prefix: str
+    port: int = 6379  # as endpoints.redis.yml
     db: int = 1  # beside the lock store's keys, under the same prefix
 
 
@@ -127,9 +127,7 @@ def shared_redis() -> SharedRedis | None:
     if int(os.environ.get("SANIC_WORKERS") or "1") <= 1:
         return None
     return SharedRedis(
-        os.environ.get("ALLIANCE_REDIS_HOST") or "localhost",
-        int(os.environ.get("ALLIANCE_REDIS_PORT") or "6379"),
-        os.environ.get("ALLIANCE_REDIS_PREFIX") or "alliance",
+        os.environ.get("ALLIANCE_REDIS_HOST") or "localhost", os.environ.get("ALLIANCE_REDIS_PREFIX") or "alliance"
     )
 
 

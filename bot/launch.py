@@ -51,6 +51,7 @@ from __future__ import annotations
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import itertools
 import logging
 import sys
 from collections import OrderedDict
@@ -485,7 +486,7 @@ def _current_turn(events: Sequence[Any]) -> list:
 
     for i in range(len(events) - 1, -1, -1):
         if isinstance(events[i], UserUttered | SessionStarted | Restarted):
-            return [events[j] for j in range(i, len(events))]
+            return list(itertools.islice(events, i, None))
     return list(events)
 
 

@@ -43,11 +43,6 @@ class InMemoryEventTrackerStore(InMemoryTrackerStore):
         await self.stream_events(tracker)
         self.store[tracker.sender_id] = tracker.as_dialogue()  # type: ignore[assignment]
 
-    def deserialise_tracker(self, sender_id: str, serialised_tracker: Dialogue) -> DialogueStateTracker | None:  # type: ignore[override]
-        tracker = self.init_tracker(sender_id)
-        tracker.recreate_from_dialogue(serialised_tracker)  # copies the events into the new tracker
-        return tracker
-
     async def _retrieve(self, sender_id: str, fetch_all_sessions: bool) -> DialogueStateTracker | None:
         """Rasa's `_retrieve`: the whole conversation, or the tracker of its last session only."""
         dialogue: Dialogue | None = self.store.get(sender_id)  # type: ignore[assignment]

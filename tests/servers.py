@@ -157,6 +157,11 @@ def start(
     return servers
 
 
+def private_prefix(stem: str) -> str:
+    """A Redis key prefix no other run uses (letters and digits only, as Rasa requires)."""
+    return f"{stem}{os.getpid()}x{os.urandom(3).hex()}"
+
+
 def redis_workers_env(prefix: str, workers: int = 2) -> dict[str, str]:
     """Environment for `workers` Sanic workers on endpoints.redis.yml, keys under `prefix`."""
     if not prefix.isalnum():

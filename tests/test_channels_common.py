@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -17,7 +16,7 @@ from tests import servers
 @pytest.fixture
 def shared() -> Iterator[config.SharedRedis]:
     """A private prefix on the machine's Redis, emptied afterwards."""
-    settings = config.SharedRedis("localhost", 6379, f"dedupe{os.getpid()}x{os.urandom(3).hex()}")
+    settings = config.SharedRedis("localhost", servers.private_prefix("dedupe"))
     yield settings
     servers.forget_conversations(settings.prefix)
 
@@ -42,7 +41,7 @@ async def test_processes_sharing_redis_answer_a_retry_once(shared: config.Shared
 
 
 async def test_without_redis_each_process_still_answers_once(caplog: pytest.LogCaptureFixture) -> None:
-    unreachable = config.SharedRedis("127.0.0.1", servers.free_port(), "nobody")
+    unreachable = config.SharedRedis("127.0.0.1", "nobody", port=servers.free_port())
     recent = RecentIds(shared=unreachable)
     with caplog.at_level(logging.WARNING):
         assert not await recent.seen(7) and await recent.seen(7)
@@ -56,4 +55,4 @@ def test_several_workers_share_and_one_does_not(monkeypatch: pytest.MonkeyPatch)
     assert config.shared_redis() is None
     monkeypatch.setenv("SANIC_WORKERS", "2")
     monkeypatch.setenv("ALLIANCE_REDIS_PREFIX", "site1")
-    assert config.shared_redis() == config.SharedRedis("localhost", 6379, "site1")
+    assert config.shared_redis() == config.SharedRedis("localhost", "site1", port=6379)

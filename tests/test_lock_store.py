@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from tests import servers
 
 @pytest.fixture
 def prefixes() -> Iterator[tuple[str, str]]:
-    names = (f"lockours{os.getpid()}x{os.urandom(3).hex()}", f"lockrasas{os.getpid()}x{os.urandom(3).hex()}")
+    names = (servers.private_prefix("lockours"), servers.private_prefix("lockrasas"))
     yield names
     for name in names:
         servers.forget_conversations(name)

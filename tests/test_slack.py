@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -108,7 +107,7 @@ def slack_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     if request.param == 1:
         pair = servers.start(workdir, db, extra_args=extra)
     else:
-        prefix = f"slack{os.getpid()}"
+        prefix = servers.private_prefix("slack")
         env = servers.redis_workers_env(prefix, request.param)
         pair = servers.start(workdir, db, extra_args=extra, endpoints="endpoints.redis.yml", env=env)
     yield pair, api, answers.AnswerStore(db)

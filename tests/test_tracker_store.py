@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -82,7 +81,7 @@ async def test_a_bounded_history_cuts_sessions_as_rasas_store_does() -> None:
 @pytest.fixture
 def redis_pair() -> Iterator[tuple[type, type]]:
     """Store factories under private prefixes: ours (call it twice for two processes) and Rasa's."""
-    prefixes = [f"ours{os.getpid()}x{os.urandom(3).hex()}", f"rasas{os.getpid()}x{os.urandom(3).hex()}"]
+    prefixes = [servers.private_prefix("ours"), servers.private_prefix("rasas")]
 
     def ours(**kwargs: object) -> RedisEventTrackerStore:
         return RedisEventTrackerStore(DOMAIN, host="localhost", db=0, key_prefix=prefixes[0], **kwargs)
