@@ -5,8 +5,8 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
-# Rasa's command line with the serving fixes profiling called for (bot/launch.py).
-LAUNCH := $(PY) -m bot.launch
+# Rasa's command line with the serving fixes (bot/serving/).
+LAUNCH := $(PY) -m bot.serving.launch
 ACTIONS = SANIC_HOST=127.0.0.1 $(PY) -m rasa_sdk --actions actions --port $(ACTIONS_PORT) --quiet
 MODEL := models/alliance.tar.gz
 SPACY := build/spacy_en/meta.json
@@ -33,7 +33,7 @@ export ALLIANCE_ACTION_URL ?= http://127.0.0.1:$(ACTIONS_PORT)/webhook
 
 TRAINING_DATA := config.yml domain.yml data/nlu.yml data/rules.yml data/stories.yml
 # Our graph components: Rasa's cache doesn't see their code, so a change retrains with --force.
-COMPONENTS := bot/classifier.py bot/safety.py
+COMPONENTS := $(wildcard bot/nlu/*.py bot/safety/*.py bot/safety/rules.yml)
 
 .PHONY: help setup chat serve bench test lint answers train clean
 
@@ -49,11 +49,11 @@ $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $@
 
-$(SPACY): $(VENV)/.installed bot/nlp.py
-	$(PY) -m bot.cli build-spacy
+$(SPACY): $(VENV)/.installed bot/nlu/spacy_pipeline.py
+	$(PY) -m bot build-spacy
 
-$(ANSWERS): $(VENV)/.installed data/answers.yml bot/answers.py
-	$(PY) -m bot.cli build-answers
+$(ANSWERS): $(VENV)/.installed data/answers.yml bot/content/answers.py
+	$(PY) -m bot build-answers
 
 $(MODEL): $(VENV)/.installed $(SPACY) $(TRAINING_DATA) $(COMPONENTS)
 	$(LAUNCH) train --fixed-model-name alliance --out models --quiet $(if $(filter $(COMPONENTS),$?),--force)
@@ -77,9 +77,9 @@ chat: setup ## talk to Alliance in this shell
 	$(LAUNCH) shell --model $(MODEL) --endpoints endpoints.yml -i 127.0.0.1 --port $(RASA_PORT) --quiet
 
 serve: setup ## run the server (REST, widget; Slack, Telegram when set), actions, widget demo; WORKERS=2 uses Redis
-	@$(PY) -m bot.cli credentials --target build/credentials.yml
+	@$(PY) -m bot credentials --target build/credentials.yml
 	@$(ACTIONS) & actions=$$!; \
-	$(PY) -m bot.web --port $(WEB_PORT) & web=$$!; \
+	$(PY) -m bot.tools.web --port $(WEB_PORT) & web=$$!; \
 	trap 'kill $$actions $$web 2>/dev/null; wait 2>/dev/null' EXIT; \
 	echo "Widget demo: http://localhost:$(WEB_PORT)/?server=http://localhost:$(RASA_PORT)"; \
 	SANIC_WORKERS=$(WORKERS) $(LAUNCH) run --model $(MODEL) --endpoints $(ENDPOINTS) --credentials build/credentials.yml \

@@ -1,7 +1,8 @@
 """Custom actions: each reads the tracker, calls a plain function in `bot/`, returns events.
 
-The server sends an action the current turn's events only (`bot/launch.py`), with the
-slots and the latest message: keep in a slot whatever a later turn needs.
+The server sends the actions listed in `bot.serving.action_calls.CURRENT_TURN_ACTIONS`
+the current turn's events only, with the slots and the latest message: such an action
+keeps in a slot whatever a later turn needs.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import escalations, replies
-from bot.answers import AnswerStore
+from bot.content import replies
+from bot.content.answers import AnswerStore
+from bot.safety import escalations
 
 logger = logging.getLogger(__name__)
 

@@ -30,7 +30,9 @@ import aiohttp
 import requests
 import yaml
 
-from bot import answers, config, evaluate
+from bot import config
+from bot.content import answers
+from bot.tools import evaluate
 from tests import servers
 
 ROOT = config.ROOT
@@ -40,7 +42,10 @@ CONFIGS = {"alliance": ROOT / "config.yml", "stock": ROOT / "bench" / "config_st
 # What each model is trained from, besides its config: a change to any of these retrains it.
 DATA = ["domain.yml", "data/nlu.yml", "data/rules.yml", "data/stories.yml"]
 INPUTS = {
-    "alliance": [*DATA, "bot/classifier.py", "bot/safety.py", "bot/safety_rules.yml", "bot/nlp.py"],
+    "alliance": [
+        *DATA, "bot/nlu/classifier.py", "bot/nlu/spacy_pipeline.py",
+        "bot/safety/rules.py", "bot/safety/rules.yml", "bot/safety/guard.py", "bot/safety/policy.py",
+    ],  # fmt: skip
     "stock": DATA,
 }
 
@@ -107,7 +112,7 @@ def train(name: str, force: bool = False) -> tuple[Path, float, float]:
 
     Trained now if its inputs changed since the recorded training.
 
-    Each configuration trains the way it is used: ours through bot.launch, stock with `rasa`.
+    Each configuration trains the way it is used: ours through bot.serving.launch, stock with `rasa`.
     """
     OUT.mkdir(parents=True, exist_ok=True)
     model, record = OUT / f"{name}.tar.gz", OUT / f"{name}.training.json"
@@ -284,11 +289,11 @@ Measured by `make bench` on {dt.date.today().isoformat()}: {os.cpu_count()} core
 {platform.python_version()}, both servers and the load on this one machine, over loopback.
 
 - `alliance`: this project as `make serve` runs it: `config.yml` and `endpoints.yml`,
-  `python -m bot.launch run` (Rasa's server with the fixes in `bot/launch.py`), one Sanic
-  worker, the in-memory event tracker store (`bot/tracker_store.py`), `python -m rasa_sdk`
+  `python -m bot.serving.launch run` (Rasa's server with the fixes in `bot/serving/`), one Sanic
+  worker, the in-memory event tracker store (`bot/stores/tracker_store.py`), `python -m rasa_sdk`
   as the action server.
 - `alliance-2w`: the same model with two Sanic workers sharing Redis: the event-list
-  tracker store (`bot/tracker_store.py`) and the atomic lock store (`bot/lock_store.py`)
+  tracker store (`bot/stores/tracker_store.py`) and the atomic lock store (`bot/stores/lock_store.py`)
   (`endpoints.redis.yml`, `make serve WORKERS=2`).
 - `stock`: `bench/config_stock.yml`, Rasa's defaults as `rasa init` sets them up, trained
   on the same data and served with the same domain and actions by plain `rasa run` and

@@ -8,7 +8,8 @@ from typing import Any, Callable
 import pytest
 from rasa_sdk import Tracker
 
-from bot import answers, config
+from bot import config
+from bot.content import answers
 
 
 @pytest.fixture

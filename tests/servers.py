@@ -17,8 +17,8 @@ from bot import config
 
 BIN = Path(sys.executable).parent
 MODEL = config.ROOT / "models" / "alliance.tar.gz"
-# How the project runs Rasa (bot/launch.py); `make bench` starts stock Rasa with plain `rasa`.
-LAUNCH = (sys.executable, "-m", "bot.launch")
+# How the project runs Rasa (bot/serving/launch.py); `make bench` starts stock Rasa with plain `rasa`.
+LAUNCH = (sys.executable, "-m", "bot.serving.launch")
 STOCK = (str(BIN / "rasa"),)
 # The action server: rasa_sdk itself, or, for stock Rasa, through Rasa's command line.
 ACTIONS = {False: (sys.executable, "-m", "rasa_sdk"), True: (*STOCK, "run", "actions")}

@@ -1,0 +1,189 @@
+"""Every setting Alliance reads, from environment variables with safe offline defaults.
+
+Read lazily through functions so importing this module has no side effects and
+tests can change the environment per test.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA_DIR = ROOT / "data"
+BUILD_DIR = ROOT / "build"
+SEEDS_DIR = ROOT.parent / "shared" / "seeds"
+EVAL_FILE = ROOT.parent / "shared" / "eval" / "dev.yml"
+
+
+def _path(var: str, default: Path) -> Path:
+    value = os.environ.get(var)
+    return Path(value) if value else default
+
+
+def answers_source() -> Path:
+    """The reviewed answer file that `answers.db` is built from."""
+    return _path("ALLIANCE_ANSWERS_YML", DATA_DIR / "answers.yml")
+
+
+def answers_db() -> Path:
+    """The SQLite answer store the actions read."""
+    return _path("ALLIANCE_ANSWERS_DB", BUILD_DIR / "answers.db")
+
+
+def spacy_model_dir() -> Path:
+    """The blank English spaCy pipeline (lookup lemmatizer) built at set-up."""
+    return _path("ALLIANCE_SPACY_MODEL", BUILD_DIR / "spacy_en")
+
+
+def stock_rasa() -> bool:
+    """`ALLIANCE_STOCK_RASA=1`: run as stock Rasa, without the serving fixes (bot/serving/guard.py)."""
+    return os.environ.get("ALLIANCE_STOCK_RASA", "").strip().lower() in ("1", "true", "yes")
+
+
+def fallback_suggestions() -> int:
+    """How many candidate topics a "Did you mean...?" offers."""
+    return int(os.environ.get("ALLIANCE_SUGGESTIONS", "3"))
+
+
+def suggestion_floor() -> float:
+    """The NLU confidence below which a topic is too unlikely to suggest."""
+    return float(os.environ.get("ALLIANCE_SUGGESTION_FLOOR", "0.1"))
+
+
+def related_buttons() -> int:
+    """How many related-topic buttons follow an answer."""
+    return int(os.environ.get("ALLIANCE_RELATED", "3"))
+
+
+def escalations_db() -> Path:
+    """Where crisis escalations are recorded (time, conversation, channel, layer; never text)."""
+    return _path("ALLIANCE_ESCALATIONS_DB", ROOT / "var" / "escalations.db")
+
+
+@dataclass(frozen=True)
+class Emergency:
+    """The numbers a crisis reply gives, for one deployment's region."""
+
+    region: str
+    number: str  # what to dial for emergency services
+    line: str  # the crisis line to dial
+    line_sentence: str  # "call or text 988 (the Suicide & Crisis Lifeline)"
+    text_number: str  # the crisis text line's number
+    text_sentence: str  # "text HOME to 741741 (Crisis Text Line)"
+
+    @property
+    def number_display(self) -> str:
+        return "9-1-1" if self.number == "911" else self.number
+
+    @property
+    def reminder(self) -> str:
+        """The one line every answer ends with after an escalation."""
+        return (
+            f"Reminder: in an emergency call {self.number_display}; you can also "
+            f"{self.line_sentence}, or {self.text_sentence}."
+        )
+
+
+EMERGENCY_PRESETS = {
+    "US": Emergency(
+        "US", "911", "988", "call or text 988 (the Suicide & Crisis Lifeline)",
+        "741741", "text HOME to 741741 (Crisis Text Line)",
+    ),
+    "UK": Emergency(
+        "UK", "999", "116123", "call Samaritans free on 116 123",
+        "85258", "text SHOUT to 85258 (Shout)",
+    ),
+}  # fmt: skip
+
+
+def emergency() -> Emergency:
+    """The region's preset (ALLIANCE_REGION, default US), each field overridable."""
+    region = os.environ.get("ALLIANCE_REGION", "US").upper()
+    preset = EMERGENCY_PRESETS.get(region, EMERGENCY_PRESETS["US"])
+    env = os.environ.get
+    return Emergency(
+        region=region,
+        number=env("ALLIANCE_EMERGENCY_NUMBER", preset.number),
+        line=env("ALLIANCE_CRISIS_LINE", preset.line),
+        line_sentence=env("ALLIANCE_CRISIS_LINE_SENTENCE", preset.line_sentence),
+        text_number=env("ALLIANCE_CRISIS_TEXT_NUMBER", preset.text_number),
+        text_sentence=env("ALLIANCE_CRISIS_TEXT_SENTENCE", preset.text_sentence),
+    )
+
+
+@dataclass(frozen=True)
+class SharedRedis:
+    """The Redis that several server processes share (endpoints.redis.yml uses the same)."""
+
+    host: str
+    prefix: str
+    port: int = 6379  # as endpoints.redis.yml
+    db: int = 1  # beside the lock store's keys, under the same prefix
+
+
+def shared_redis() -> SharedRedis | None:
+    """Set when several server processes run (`make serve WORKERS=2` sets SANIC_WORKERS).
+
+    Then what one process would remember in memory (which deliveries it answered)
+    must be shared: a platform's retry may reach another process.
+    """
+    if int(os.environ.get("SANIC_WORKERS") or "1") <= 1:
+        return None
+    return SharedRedis(
+        os.environ.get("ALLIANCE_REDIS_HOST") or "localhost", os.environ.get("ALLIANCE_REDIS_PREFIX") or "alliance"
+    )
+
+
+def cors_origins() -> list[str]:
+    """Web sites allowed to call the Rasa server from a browser (space-separated)."""
+    return os.environ.get("ALLIANCE_CORS_ORIGINS", "http://localhost:8080 http://127.0.0.1:8080").split()
+
+
+def channel_credentials() -> dict[str, dict]:
+    """Rasa channel credentials: REST and the web widget always, Slack and Telegram when configured.
+
+    Values are `${VAR}` references that Rasa expands when it reads the file, so
+    tokens and secrets stay in the environment and never land on disk.
+    """
+    env = os.environ.get
+
+    def refs(**fields: str) -> dict[str, str]:
+        return {key: f"${{{var}}}" for key, var in fields.items() if env(var)}
+
+    channels: dict[str, dict] = {
+        "rest": {},
+        "bot.channels.widget.WidgetSocketIOInput": {
+            "user_message_evt": "user_uttered",
+            "bot_message_evt": "bot_uttered",
+            "session_persistence": True,
+            "allowed_origins": " ".join(cors_origins()),
+        },
+    }
+    if env("SLACK_TOKEN") and env("SLACK_SIGNING_SECRET"):
+        channels["bot.channels.slack.SlackInput"] = refs(
+            slack_token="SLACK_TOKEN", slack_signing_secret="SLACK_SIGNING_SECRET",
+            slack_api_url="SLACK_API_URL", slack_channel="SLACK_CHANNEL",
+        )  # fmt: skip
+    if env("TELEGRAM_TOKEN"):
+        channels["bot.channels.telegram.TelegramInput"] = {
+            **refs(
+                access_token="TELEGRAM_TOKEN",
+                verify="TELEGRAM_VERIFY",
+                webhook_url="TELEGRAM_WEBHOOK_URL",
+                secret_token="TELEGRAM_SECRET_TOKEN",
+                base_url="TELEGRAM_API_URL",
+            ),  # fmt: skip
+            "set_webhook": env("TELEGRAM_SET_WEBHOOK", "true").lower() in ("1", "true", "yes"),
+        }
+    return channels
+
+
+def credentials_yaml(channels: dict[str, dict]) -> str:
+    """YAML for Rasa: `${VAR}` left unquoted, since Rasa only expands plain scalars."""
+    import re
+
+    import yaml
+
+    return re.sub(r"'(\$\{\w+\})'", r"\1", yaml.safe_dump(channels, sort_keys=False))

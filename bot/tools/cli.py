@@ -1,0 +1,76 @@
+"""Alliance's command line: `alliance COMMAND` or `python -m bot COMMAND` (the Makefile uses it)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from bot import config
+from bot.content import answers
+from bot.nlu import spacy_pipeline
+
+logger = logging.getLogger(__name__)
+
+
+def _build_answers(args: argparse.Namespace) -> int:
+    try:
+        path = answers.build_database(args.source, args.target)
+    except answers.AnswerSourceError as exc:
+        print(f"answers: {exc}", file=sys.stderr)
+        return 1
+    store = answers.AnswerStore(path)
+    print(f"answers: built {path} ({len(store.vetted())} vetted topics)")
+    return 0
+
+
+def _build_spacy(args: argparse.Namespace) -> int:
+    print(f"spacy: built {spacy_pipeline.build_pipeline(args.target)}")
+    return 0
+
+
+def _credentials(args: argparse.Namespace) -> int:
+    """Write the channels' credentials from the environment (Slack/Telegram only when set)."""
+    channels = config.channel_credentials()
+    args.target.parent.mkdir(parents=True, exist_ok=True)
+    args.target.write_text(config.credentials_yaml(channels), encoding="utf-8")
+    print(f"channels: {', '.join(channels)} -> {args.target}")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    """Print what the bot would answer for a topic: how a reviewer checks an edit."""
+    from bot.content import replies
+
+    reply = replies.answer_topic(answers.AnswerStore(), args.topic)
+    for message in reply.messages:
+        print(message["text"])
+        for b in message.get("buttons", []):
+            print(f"  [{b['title']}] {b['payload']}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="alliance", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("build-answers", help="validate data/answers.yml and build the SQLite answer store")
+    p.add_argument("--source", type=Path, default=None)
+    p.add_argument("--target", type=Path, default=None)
+    p.set_defaults(func=_build_answers)
+    p = sub.add_parser("build-spacy", help="build the blank English spaCy pipeline")
+    p.add_argument("--target", type=Path, default=None)
+    p.set_defaults(func=_build_spacy)
+    p = sub.add_parser("credentials", help="write channel credentials from the environment")
+    p.add_argument("--target", type=Path, default=config.BUILD_DIR / "credentials.yml")
+    p.set_defaults(func=_credentials)
+    p = sub.add_parser("show", help="print the reply a topic gets, from the built store")
+    p.add_argument("topic")
+    p.set_defaults(func=_show)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,120 @@
+"""End to end: the real Rasa server and action server, a conversation over the REST channel."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from bot import config
+from bot.content import answers
+from bot.safety import escalations
+from tests import servers
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory):
+    workdir = tmp_path_factory.mktemp("e2e")
+    db = answers.build_database(config.answers_source(), workdir / "answers.db")
+    pair = servers.start(workdir, db)
+    yield pair, answers.AnswerStore(db)
+    pair.stop_all()
+
+
+def texts(reply: list[dict]) -> str:
+    return "\n".join(m.get("text", "") for m in reply)
+
+
+def test_five_turn_conversation_over_rest(running) -> None:
+    pair, store = running
+    user = "e2e-five-turns"
+
+    first = pair.send("hello", user)
+    assert "automated assistant" in texts(first) and "9-1-1" in texts(first)
+
+    second = pair.send("can I text my therapist?", user)
+    assert store.get("faq_texting").short in texts(second)
+    buttons = [b["payload"] for m in second for b in m.get("buttons", [])]
+    assert buttons[0] == "/affirm" and "/faq_boundaries" in buttons
+
+    third = pair.send("tell me more", user)
+    assert store.get("faq_texting").more in texts(third)
+
+    fourth = pair.send("/faq_boundaries", user)
+    assert store.get("faq_boundaries").short in texts(fourth)
+
+    fifth = pair.send("thank you so much", user)
+    assert "You're welcome" in texts(fifth)
+
+
+def test_tracker_needs_the_token(running) -> None:
+    pair, _ = running
+    pair.send("hello", "e2e-private")
+    url = f"{pair.rasa_url}/conversations/e2e-private/tracker"
+    assert requests.get(url, timeout=10).status_code == 401
+    assert requests.get(url, params={"token": pair.token}, timeout=10).status_code == 200
+
+
+def test_action_server_listens_on_loopback_only(running) -> None:
+    pair, _ = running
+    assert pair.actions_url.startswith("http://127.0.0.1:")
+    port = int(pair.actions_url.rsplit(":", 1)[1])
+    listening = servers.listening_addresses(port)
+    assert listening and listening <= {"127.0.0.1", "::1"}
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["", "   ", "x" * 20000, "<img src=x onerror=alert(1)>", "\u0000\u00ff\ufffd"],
+    ids=["empty", "blank", "huge", "html", "binary"],
+)
+def test_bad_input_gets_an_answer(running, message: str) -> None:
+    pair, _ = running
+    reply = pair.send(message, "e2e-bad-input")
+    assert texts(reply).strip(), f"no reply to {message[:20]!r}"
+
+
+CRISIS_MESSAGE = "i have been saving up my pills and tonight is the night"
+
+
+def test_crisis_is_escalated_recorded_and_remembered(running) -> None:
+    pair, store = running
+    user = "e2e-crisis"
+    pair.send("can i text my therapist?", user)
+
+    reply = pair.send(CRISIS_MESSAGE, user)
+    assert "9-1-1" in texts(reply) and "988" in texts(reply) and "741741" in texts(reply)
+    assert ["tel:911", "tel:988", "sms:741741"] == [b["payload"] for m in reply for b in m.get("buttons", [])]
+
+    rows = [r for r in escalations.rows(pair.escalations_db) if r["conversation_id"] == user]
+    assert len(rows) == 1 and rows[0]["channel"] == "rest" and rows[0]["layer"] in {"rules", "classifier+rules"}
+    assert "pills" not in pair.escalations_db.read_bytes().decode("latin-1")
+
+    reminder = config.emergency().reminder
+    later = pair.send("no im fine", user)
+    assert texts(later).endswith(reminder)
+    faq = pair.send("is it ok to talk about religion with my counselor", user)
+    assert store.get("faq_religion").short in texts(faq) and texts(faq).endswith(reminder)
+
+
+def test_messages_are_not_logged(running) -> None:
+    pair, _ = running
+    pair.send("a very particular sentence about my therapist", "e2e-log")
+    assert "particular sentence" not in pair.log.read_text(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def without_actions(tmp_path_factory: pytest.TempPathFactory):
+    workdir = tmp_path_factory.mktemp("e2e-down")
+    db = answers.build_database(config.answers_source(), workdir / "answers.db")
+    pair = servers.start(workdir, db, with_actions=False)
+    yield pair
+    pair.stop_all()
+
+
+@pytest.mark.parametrize("message", [CRISIS_MESSAGE, "i want to kill myself", "my dad is not breathing"])
+def test_crisis_reply_needs_no_action_server(without_actions, message: str) -> None:
+    # A new conversation: even the session start (a custom action) fails here.
+    reply = without_actions.send(message, f"e2e-down-{abs(hash(message))}")
+    assert "9-1-1" in texts(reply) and "automated assistant" in texts(reply)

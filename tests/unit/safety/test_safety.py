@@ -1,0 +1,277 @@
+"""The safety layer: rule language, rules, the NLU component, the policy and the reply."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.training_data.message import Message
+
+from bot import config
+from bot.content import nlg
+from bot.safety import guard
+from bot.safety import policy as crisis_policy
+from bot.safety import rules as crisis_rules
+
+# Every danger and guarded rule, with lines that must fire it (docs/crisis_rules.md: add one per rule).
+RULE_EXAMPLES = {
+    "danger.suicide_words": ["kms", "i want to unalive myself", "i feel suicidal", "the urges are back"],
+    "danger.kill_self": ["i'm going to kill myself", "i want to hurt myself", "relapsed on sh last night"],
+    "danger.want_to_die": [
+        "I want to end my life", "everyone would be better off without me", "I wrote a goodbye letter",
+        "my sister says she wants to die", "i can't go on", "i don't want to be alive anymore",
+        "done with being alive", "it's starting to feel like a plan",
+    ],
+    "danger.means_and_plans": [
+        "I've been saving up my pills", "i'm standing on the bridge", "i bought a rope",
+        "she said she'd drive her car into a tree",
+    ],
+    "danger.overdose": ["she swallowed a bottle of pills", "i mixed my meds with vodka", "he od'd"],
+    "danger.medical_emergency": ["he's not breathing", "my mom is unconscious", "i'm having a medical emergency"],
+    "danger.harm_others": ["i'm going to kill him", "i want to stab my roommate", "i'm gonna shoot up the school"],
+    "danger.violence_now": ["my husband is hitting me", "someone broke into my house", "he's going to kill me"],
+    "danger.child_at_risk": [
+        "my uncle touches me when we're alone", "a man is grooming my daughter", "he said nobody would believe me",
+    ],
+    "danger.danger_now": ["i'm in danger", "i'm not safe at home", "please call an ambulance now"],
+    "guarded.suicide_mentions": ["my friend is talking about suicide", "thoughts of death again", "i overdosed"],
+    "guarded.medical": ["i think i'm having a heart attack", "my brother is having a seizure", "there's so much blood"],
+    "guarded.violence": ["i was just raped", "my dad is abusive", "he has a gun"],
+}  # fmt: skip
+
+# The issue's named idioms and topic questions, and more of their kind: no rule may fire.
+NOT_DANGER = [
+    "this homework is killing me", "I'd kill for a coffee", "my therapist hurt my feelings", "I want to end therapy",
+    "can I talk about death in therapy", "i'm dying to see that movie", "that meeting was murder",
+    "i want to end my sessions", "my feet are killing me", "can i text my therapist", "what is transference",
+    "shoot me a text later", "i killed it at the interview", "we studied suicide prevention in class",
+    "i used to self harm years ago and i'm doing well now", "my grandpa passed away peacefully",
+    "is it ok for my therapist to touch my shoulder", "can my counselor tell my family what we talk about",
+    "i overdosed on netflix this weekend", "i thought i'd have a heart attack before my first session",
+    "i won't make it to my session on thursday, can i reschedule",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def rules() -> crisis_rules.CrisisRules:
+    return crisis_rules.default_rules()
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return spacy.load(config.spacy_model_dir())
+
+
+def test_every_rule_has_examples_and_they_fire_it(rules: crisis_rules.CrisisRules) -> None:
+    spec = crisis_rules.load_rules()
+    names = {f"{tier}.{name}" for tier in ("danger", "guarded") for name in spec[tier]}
+    assert names == set(RULE_EXAMPLES)
+    for rule, lines in RULE_EXAMPLES.items():
+        for line in lines:
+            assert rule in rules.matches(line), f"{line!r} does not fire {rule}"
+            assert rules.check_text(line).danger, line
+
+
+@pytest.mark.parametrize("text", NOT_DANGER)
+def test_idioms_and_topic_questions_fire_no_rule(rules: crisis_rules.CrisisRules, text: str) -> None:
+    assert rules.check_text(text).danger is None
+
+
+@pytest.mark.parametrize(
+    ("text", "safe"),
+    [("i keep dying on this level", "safe.idioms"), ("we studied overdoses in first aid class", "safe.study_and_work")],
+)
+def test_safe_contexts_are_recognised(rules: crisis_rules.CrisisRules, text: str, safe: str) -> None:
+    assert safe in rules.matches(text)
+    assert rules.check_text(text).danger is None
+
+
+def test_danger_beats_a_safe_context(rules: crisis_rules.CrisisRules) -> None:
+    verdict = rules.check_text("this game is killing me and honestly i want to kill myself")
+    assert verdict.danger == "danger.kill_self" and verdict.safe
+
+
+def test_pattern_language_expands_contractions_phrases_and_gaps(nlp) -> None:
+    tokenize = lambda t: [x.text for x in nlp.tokenizer(t)]  # noqa: E731
+    compiled = crisis_rules.compile_pattern("won't|wont be here", tokenize)
+    assert [{"LOWER": "wo"}, {"LOWER": "n't"}, {"LOWER": {"IN": ["be"]}}, {"LOWER": {"IN": ["here"]}}] in compiled
+    assert [{"LOWER": {"IN": ["wont"]}}, {"LOWER": {"IN": ["be"]}}, {"LOWER": {"IN": ["here"]}}] not in compiled
+    phrase = crisis_rules.compile_pattern("tired of being_alive|life", tokenize)
+    assert any({"LOWER": "being"} in p and {"LOWER": "alive"} in p for p in phrase)
+    gap = crisis_rules.compile_pattern("@kill ... myself", tokenize)
+    assert gap == [[{"LEMMA": {"IN": ["kill"]}}, {"OP": "?"}, {"OP": "?"}, {"OP": "?"}, {"LOWER": {"IN": ["myself"]}}]]
+    optional = crisis_rules.compile_pattern("word? ?", tokenize)
+    assert [{"OP": "?"}] not in optional, "a pattern of optional tokens only would match anything"
+    assert optional == [[{"LOWER": {"IN": ["word"]}}, {"OP": "?"}]]
+
+
+def test_bad_rule_file_fails_with_the_rule_name(nlp) -> None:
+    with pytest.raises(ValueError, match="danger.empty"):
+        crisis_rules.CrisisRules({"danger": {"empty": ["?"]}}, nlp)
+
+
+@pytest.mark.parametrize(
+    ("intent", "verdict", "expected"),
+    [
+        ("faq_texting", crisis_rules.Verdict(danger="danger.kill_self"), {"crisis": True, "layer": "rules"}),
+        ("crisis", crisis_rules.Verdict(danger="danger.kill_self"), {"crisis": True, "layer": "classifier+rules"}),
+        ("crisis", crisis_rules.Verdict(), {"crisis": True, "layer": "classifier"}),
+        ("crisis", crisis_rules.Verdict(safe="safe.idioms"), {"crisis": False, "overruled_by": "safe.idioms"}),
+        ("faq_texting", crisis_rules.Verdict(safe="safe.idioms"), None),
+        ("greet", crisis_rules.Verdict(), None),
+    ],
+)
+def test_decide_combines_classifier_and_rules(intent, verdict, expected) -> None:
+    record = crisis_rules.decide(intent, verdict)
+    if expected is None:
+        assert record is None
+    else:
+        assert {k: record[k] for k in expected} == expected
+
+
+def _message(text: str, intent: str, nlp) -> Message:
+    message = Message(data={"text": text, "text_spacy_doc": nlp(text.lower())})
+    ranking = [
+        {"name": intent, "confidence": 0.7},
+        {"name": "crisis", "confidence": 0.2},
+        {"name": "greet", "confidence": 0.1},
+    ]
+    message.set("intent", ranking[0], add_to_output=True)
+    message.set("intent_ranking", ranking, add_to_output=True)
+    return message
+
+
+def test_guard_forces_crisis_and_says_which_layer_fired(rules, nlp) -> None:
+    message = _message("honestly i just want to die", "faq_empathy", nlp)
+    guard.CrisisGuard(rules).process([message])
+    assert message.get("intent") == {"name": "crisis", "confidence": 1.0}
+    assert message.get("intent_ranking")[0] == {"name": "crisis", "confidence": 1.0}
+    assert [r["name"] for r in message.get("intent_ranking")].count("crisis") == 1
+    assert message.get("safety") == {
+        "crisis": True, "layer": "rules", "rule": "danger.want_to_die",
+        "classifier": {"name": "faq_empathy", "confidence": 0.7},
+    }  # fmt: skip
+    assert "safety" in message.as_dict(only_output_properties=True)
+
+
+def test_forced_crisis_survives_the_fallback_classifier(rules, nlp) -> None:
+    from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
+
+    message = _message("i think my grandma is having a stroke", "out_of_scope", nlp)
+    message.set("intent_ranking", [{"name": "out_of_scope", "confidence": 0.98}, {"name": "greet", "confidence": 0.02}])
+    guard.CrisisGuard(rules).process([message])
+    FallbackClassifier({"threshold": 0.3, "ambiguity_threshold": 0.05}).process([message])
+    assert message.get("intent") == {"name": "crisis", "confidence": 1.0}
+
+
+def test_guard_overrules_a_classifier_crisis_on_an_idiom(rules, nlp) -> None:
+    message = _message("this commute is killing me", "crisis", nlp)
+    guard.CrisisGuard(rules).process([message])
+    assert message.get("intent")["name"] == "greet"  # the next-best intent; the fallback judges it
+    assert message.get("safety")["overruled_by"] == "safe.idioms"
+
+
+def test_guard_leaves_ordinary_messages_alone(rules, nlp) -> None:
+    message = _message("can i text my therapist", "faq_texting", nlp)
+    guard.CrisisGuard(rules).process([message])
+    assert message.get("intent")["name"] == "faq_texting" and message.get("safety") is None
+
+
+DOMAIN = Domain.load(str(config.ROOT / "domain.yml"))
+
+
+def _tracker(*events) -> DialogueStateTracker:
+    return DialogueStateTracker.from_events("policy-test", list(events), slots=DOMAIN.slots)
+
+
+def _predicted(tracker: DialogueStateTracker) -> str | None:
+    policy = crisis_policy.CrisisPolicy.create(crisis_policy.CrisisPolicy.get_default_config(), None, None, _Context())
+    probabilities = policy.predict_action_probabilities(tracker, DOMAIN).probabilities
+    best = max(range(len(probabilities)), key=probabilities.__getitem__)
+    return DOMAIN.action_names_or_texts[best] if probabilities[best] > 0 else None
+
+
+class _Context:
+    is_finetuning = False
+
+
+CRISIS = UserUttered("i want to die", {"name": "crisis", "confidence": 1.0}, input_channel="rest")
+SHELL_CRISIS = UserUttered("i want to die", {"name": "crisis", "confidence": 1.0}, input_channel="cmdline")
+
+
+def test_policy_escalates_even_when_session_start_failed() -> None:
+    # A failed custom action_session_start leaves no action_listen before the message.
+    tracker = _tracker(ActionExecuted("action_session_start"), CRISIS)
+    assert _predicted(tracker) == "utter_crisis"
+
+
+def test_policy_records_then_listens() -> None:
+    tracker = _tracker(SessionStarted(), ActionExecuted("action_listen"), CRISIS, ActionExecuted("utter_crisis"))
+    assert _predicted(tracker) == "action_record_escalation"
+    tracker.update(ActionExecuted("action_record_escalation"))
+    assert _predicted(tracker) == "action_listen"
+
+
+def test_policy_stays_out_of_ordinary_turns() -> None:
+    faq = UserUttered("can i text my therapist", {"name": "faq_texting", "confidence": 0.9})
+    assert _predicted(_tracker(ActionExecuted("action_listen"), faq)) is None
+
+
+async def test_crisis_reply_has_numbers_and_one_tap_buttons() -> None:
+    generator = nlg.AllianceNLG(domain=DOMAIN)
+    response = await generator.generate("utter_crisis", _tracker(CRISIS), "collector")
+    assert "call 9-1-1" in response["text"] and "988" in response["text"] and "741741" in response["text"]
+    assert "automated assistant" in response["text"] and "keep talking" in response["text"]
+    assert [b["payload"] for b in response["buttons"]] == ["tel:911", "tel:988", "sms:741741"]
+    shell = await generator.generate("utter_crisis", _tracker(SHELL_CRISIS), "collector")
+    assert not shell.get("buttons")
+
+
+async def test_crisis_reply_numbers_come_from_configuration(monkeypatch) -> None:
+    monkeypatch.setenv("ALLIANCE_REGION", "UK")
+    response = await nlg.AllianceNLG(domain=DOMAIN).generate("utter_crisis", _tracker(CRISIS), "rest")
+    assert "call 999" in response["text"] and "116 123" in response["text"] and "9-1-1" not in response["text"]
+    assert response["buttons"][0]["payload"] == "tel:999"
+
+
+def test_domain_defaults_match_the_us_configuration() -> None:
+    defaults = {name: slot.initial_value for name, slot in ((s.name, s) for s in DOMAIN.slots)}
+    for name, value in nlg.emergency_variables(config.EMERGENCY_PRESETS["US"]).items():
+        assert defaults[name] == value
+
+
+async def test_reminder_follows_every_response_after_an_escalation() -> None:
+    generator = nlg.AllianceNLG(domain=DOMAIN)
+    before = await generator.generate("utter_thank", _tracker(), "rest")
+    tracker = _tracker(CRISIS, SlotSet("crisis", True))
+    after = await generator.generate("utter_thank", tracker, "rest")
+    deny = await generator.generate("utter_deny", tracker, "rest")
+    crisis = await generator.generate("utter_crisis", tracker, "rest")
+    reminder = config.emergency().reminder
+    assert reminder not in before["text"]
+    assert after["text"].endswith(reminder) and deny["text"].endswith(reminder)
+    assert reminder not in crisis["text"]
+
+
+def test_the_word_gate_never_hides_a_match() -> None:
+    """`could_match` only skips work: on every sentence we have, a tier that matches passes the gate."""
+    import yaml
+
+    rules = crisis_rules.default_rules()
+    texts = [*(t for examples in RULE_EXAMPLES.values() for t in examples)]
+    for name in ("crisis_cases.yml", "crisis_blind.yml"):
+        cases = yaml.safe_load((config.ROOT / "tests" / "data" / name).read_text(encoding="utf-8"))
+        texts += cases["positives"] + cases["negatives"]
+    for block in yaml.safe_load((config.DATA_DIR / "nlu.yml").read_text(encoding="utf-8"))["nlu"]:
+        texts += [line[2:] for line in block.get("examples", "").splitlines() if line.startswith("- ")]
+    assert len(texts) > 1000
+    gated = 0
+    for text in texts:
+        doc = rules.nlp(text.lower())
+        for tier, matcher in rules.matchers.items():
+            if matcher(doc):
+                assert rules.could_match(tier, doc), (tier, text)
+            gated += not rules.could_match(tier, doc)
+    assert gated > len(texts)  # and it does skip work
