@@ -160,3 +160,23 @@ def test_every_file_the_readme_names_exists() -> None:
     generated = {"build/answers.db", "build/credentials.yml", "var/escalations.db", "models/", "build/", ".venv/"}
     missing = [p for p in named if p not in generated and not (ROOT / p).exists()]
     assert missing == []
+
+
+def test_the_readme_file_table_covers_the_tree() -> None:
+    """Every top-level file and folder, and every package of bot/, has a row in the README's table."""
+    import subprocess
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Files") :]
+    rows = [line.split("|")[1] for line in table.splitlines() if line.startswith("| `")]
+    listed = {path.rstrip("/") for row in rows for path in re.findall(r"`([^`]+)`", row)}
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    top = {path.split("/")[0] for path in tracked if not path.startswith(".")}
+    packages = {f"bot/{p.name}" for p in (ROOT / "bot").iterdir() if (p / "__init__.py").exists()}
+    assert packages and top
+    named = listed | {path.split("/")[0] for path in listed}  # a folder's files name the folder
+    missing = sorted(name for name in top | packages if name not in named and name != "README.md")
+    assert missing == [], f"the README's file table does not name {missing}"
+    assert not [p.name for p in (ROOT / "bot").glob("*.py") if p.name not in ("__init__.py", "__main__.py")]

@@ -7,13 +7,13 @@ from typing import Any
 import pytest
 from rasa.shared.exceptions import RasaException
 
-from bot.channels import telegram
+from bot.channels import telegram_updates as updates
 from bot.channels.telegram import TelegramInput
 from tests.telegram_fake import SECRET, TOKEN, USERNAME, callback_update, message_update
 
 
 def test_inline_keyboard_has_one_button_per_row() -> None:
-    rows = telegram.inline_keyboard(
+    rows = updates.inline_keyboard(
         [{"title": "Tell me more", "payload": "/affirm"}, {"title": "Boundaries", "payload": "/faq_boundaries"}]
     )
     assert rows == [
@@ -23,7 +23,7 @@ def test_inline_keyboard_has_one_button_per_row() -> None:
 
 
 def test_inline_keyboard_drops_what_telegram_rejects() -> None:
-    rows = telegram.inline_keyboard(
+    rows = updates.inline_keyboard(
         [
             {"title": "Call 9-1-1", "payload": "tel:911"},
             {"title": "Text 741741", "payload": "SMS:741741"},
@@ -52,12 +52,12 @@ def test_inline_keyboard_drops_what_telegram_rejects() -> None:
     ],
 )
 def test_secret_check(expected: str | None, received: str | None, ok: bool) -> None:
-    assert telegram.secret_ok(expected, received) is ok
+    assert updates.secret_ok(expected, received) is ok
 
 
 def test_text_message_update() -> None:
-    incoming = telegram.parse_update(message_update("can I text my therapist?", chat_id=-100123, update_id=9))
-    assert incoming == telegram.Incoming(9, -100123, "can I text my therapist?", private=True)
+    incoming = updates.parse_update(message_update("can I text my therapist?", chat_id=-100123, update_id=9))
+    assert incoming == updates.Incoming(9, -100123, "can I text my therapist?", private=True)
 
 
 @pytest.mark.parametrize(
@@ -74,12 +74,12 @@ def test_text_message_update() -> None:
     ],
 )
 def test_commands(text: str, expected: str | None) -> None:
-    incoming = telegram.parse_update(message_update(text), USERNAME)
+    incoming = updates.parse_update(message_update(text), USERNAME)
     assert (incoming.text if incoming else None) == expected
 
 
 def test_callback_query_update() -> None:
-    incoming = telegram.parse_update(callback_update("/affirm", chat_id=77, query_id="q-9"))
+    incoming = updates.parse_update(callback_update("/affirm", chat_id=77, query_id="q-9"))
     assert incoming is not None
     assert (incoming.chat_id, incoming.text, incoming.callback_query_id) == (77, "/affirm", "q-9")
 
@@ -87,22 +87,22 @@ def test_callback_query_update() -> None:
 def test_callback_query_from_an_inline_message_answers_the_user() -> None:
     update = callback_update("/affirm", chat_id=77)
     del update["callback_query"]["message"]
-    incoming = telegram.parse_update(update)
+    incoming = updates.parse_update(update)
     assert incoming is not None and incoming.chat_id == 77 and incoming.text == "/affirm"
 
 
 def test_other_updates_are_ignored() -> None:
     edited = message_update("changed")
     edited["edited_message"] = edited.pop("message")
-    assert telegram.parse_update(edited) is None
-    assert telegram.parse_update({"update_id": 5, "channel_post": {"chat": {"id": 1}}}) is None
+    assert updates.parse_update(edited) is None
+    assert updates.parse_update({"update_id": 5, "channel_post": {"chat": {"id": 1}}}) is None
 
 
 def test_a_message_without_text_is_flagged() -> None:
     update = message_update("x")
     del update["message"]["text"]
     update["message"]["photo"] = [{"file_id": "f"}]
-    incoming = telegram.parse_update(update)
+    incoming = updates.parse_update(update)
     assert incoming is not None and incoming.text is None and incoming.not_text
 
 
@@ -119,18 +119,18 @@ def test_a_message_without_text_is_flagged() -> None:
     ],
 )
 def test_malformed_updates_are_errors(update: Any) -> None:
-    with pytest.raises(telegram.UpdateError):
-        telegram.parse_update(update)
+    with pytest.raises(updates.UpdateError):
+        updates.parse_update(update)
 
 
 def test_long_text_is_split_within_the_limit() -> None:
     text = "\n\n".join(["word " * 50] * 10)
-    pieces = telegram.split_text(text, limit=600)
+    pieces = updates.split_text(text, limit=600)
     assert len(pieces) > 1 and all(len(p) <= 600 for p in pieces)
     assert " ".join(" ".join(pieces).split()) == " ".join(text.split())
-    assert telegram.split_text("short") == ["short"]
+    assert updates.split_text("short") == ["short"]
     emoji = "😀" * 300  # two UTF-16 units each
-    assert [len(p) for p in telegram.split_text(emoji, limit=200)] == [100, 100, 100]
+    assert [len(p) for p in updates.split_text(emoji, limit=200)] == [100, 100, 100]
 
 
 def test_credentials_defaults() -> None:

@@ -164,3 +164,30 @@ async def test_a_kept_session_is_rasas_and_lets_go_of_idle_connections_first() -
             assert ours.connector._keepalive_timeout < DEFAULT_CONFIG["KEEP_ALIVE_TIMEOUT"]
         finally:
             await ours.close()
+
+
+def test_an_action_not_listed_gets_the_whole_conversation() -> None:
+    """What an action added to actions/ sees until it is listed: Rasa's own payload, to the letter."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import EndpointConfig
+
+    domain = Domain.load(str(config.ROOT / "domain.yml"))
+    endpoint = EndpointConfig("http://127.0.0.1:9/webhook", enable_selective_domain=True)
+    tracker = DialogueStateTracker.from_events("whole", _conversation(), domain.slots)
+    unlisted, listed = RemoteAction("action_somebody_adds", endpoint), RemoteAction("action_answer_faq", endpoint)
+    assert "action_somebody_adds" not in action_calls.CURRENT_TURN_ACTIONS
+    theirs = patching.original(RemoteAction, "_action_call_format")
+    whole = action_calls._action_call_format(unlisted, tracker, domain)
+    assert whole == theirs(unlisted, tracker, domain)
+    assert len(whole["tracker"]["events"]) == len(_conversation())
+    short = action_calls._action_call_format(listed, tracker, domain)
+    assert len(short["tracker"]["events"]) < len(whole["tracker"]["events"])
+
+
+def test_every_action_listed_for_the_current_turn_is_one_of_ours() -> None:
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    assert action_calls.CURRENT_TURN_ACTIONS <= set(executor.actions)
