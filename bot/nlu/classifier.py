@@ -1,8 +1,8 @@
 """A linear intent classifier: TF-IDF over words, lemmas and character n-grams, then a linear SVM.
 
-It replaces DIET because on this data it is as accurate (docs/benchmarks.md) while
-it trains in about a second, answers in well under a millisecond and keeps
-TensorFlow out of the serving process (hundreds of MB and seconds of start-up).
+It stands in for DIET because on this data it is as accurate while it trains and
+answers far faster and keeps TensorFlow out of the serving process
+(docs/benchmarks.md has the comparison).
 Confidences are a softmax over the SVM's decision scores, sharpened by
 `temperature`: good enough for ranking and for the FallbackClassifier's
 threshold, not calibrated probabilities.
@@ -10,9 +10,11 @@ threshold, not calibrated probabilities.
 
 from __future__ import annotations
 
+import json
 import logging
-import pickle
-from typing import Any, Dict, List, Sequence
+import zipfile
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Sequence
 
 import numpy as np
 import scipy.sparse
@@ -28,7 +30,55 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 logger = logging.getLogger(__name__)
 
-MODEL_FILE = "linear_intent_classifier.pkl"
+# The model archive holds only data, so loading it cannot run code: arrays in an npz read
+# with allow_pickle=False, everything else in JSON.
+ARRAYS_FILE = "linear_intent_classifier.npz"  # idf_<i> per vectorizer, the SVM's coef and intercept
+METADATA_FILE = "linear_intent_classifier.json"  # format, version, vectorizer settings and vocabularies, classes
+ARCHIVE_FORMAT = "alliance.linear_intent_classifier"
+ARCHIVE_VERSION = 1
+
+
+def _one_of(*choices: Any) -> Callable[[Any], bool]:
+    return lambda value: any(type(value) is type(choice) and value == choice for choice in choices)
+
+
+def _strings(value: Any) -> bool:
+    return type(value) is list and all(type(item) is str for item in value)
+
+
+# The TfidfVectorizer parameters that shape build_analyzer() and transform(), each with the test
+# an archived value must pass. Fit-only parameters (max_df, min_df, max_features) have done their
+# work once the vocabulary is fixed.
+VECTORIZER_PARAMS: Dict[str, Callable[[Any], bool]] = {
+    "input": _one_of("content"),  # the texts themselves, never file names
+    "encoding": lambda value: type(value) is str,
+    "decode_error": _one_of("strict", "ignore", "replace"),
+    "strip_accents": _one_of(None, "ascii", "unicode"),
+    "lowercase": _one_of(True, False),
+    "analyzer": _one_of("word", "char", "char_wb"),
+    "stop_words": lambda value: value is None or value == "english" or _strings(value),
+    "token_pattern": lambda value: value is None or type(value) is str,
+    "ngram_range": lambda v: type(v) is list and len(v) == 2 and all(type(n) is int for n in v) and 1 <= v[0] <= v[1],
+    "dtype": _one_of("float64", "float32"),
+    "smooth_idf": _one_of(True, False),
+    # Features.one computes sublinear tf, idf and l2 norm; an archive asking for anything else is not ours
+    "binary": _one_of(False),
+    "norm": _one_of("l2"),
+    "use_idf": _one_of(True),
+    "sublinear_tf": _one_of(True),
+}
+
+# What reading a damaged, foreign or tampered archive raises (np.load refuses pickled data with ValueError).
+_UNREADABLE = (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile)
+
+
+class ArchiveError(ValueError):
+    """The model archive is not one this module writes."""
+
+
+def _require(condition: bool, problem: str) -> None:
+    if not condition:
+        raise ArchiveError(problem)
 
 
 def views(message: Message) -> tuple[str, str, str]:
@@ -57,12 +107,53 @@ class Features:
         )
         self._fast: list[tuple[Any, Dict[str, int], np.ndarray, int]] | None = None
 
-    def __getstate__(self) -> Dict[str, Any]:
-        return {key: value for key, value in self.__dict__.items() if key != "_fast"}
+    @classmethod
+    def restored(cls, entries: Any, arrays: Dict[str, np.ndarray]) -> Features:
+        """Fitted-equivalent vectorizers from `archived()` output: settings, vocabularies and idf vectors."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
 
-    def __setstate__(self, state: Dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._fast = None  # analyzers are rebuilt on first use
+        _require(isinstance(entries, list) and len(entries) > 0, "'vectorizers' is not a non-empty list")
+        vectorizers = []
+        for i, entry in enumerate(entries):
+            _require(isinstance(entry, dict) and set(entry) == {"params", "vocabulary"}, f"vectorizer {i} is malformed")
+            params, vocabulary, idf = entry["params"], entry["vocabulary"], arrays.get(f"idf_{i}")
+            _require(isinstance(params, dict) and set(params) == set(VECTORIZER_PARAMS), f"vectorizer {i}: bad params")
+            for key, valid in VECTORIZER_PARAMS.items():
+                _require(valid(params[key]), f"vectorizer {i}: {key}={params[key]!r}")
+            _require(_strings(vocabulary), f"vectorizer {i}: vocabulary is not a list of terms")
+            _require(
+                idf is not None and idf.dtype == np.float64 and idf.shape == (len(vocabulary),),
+                f"vectorizer {i}: idf_{i} is missing or does not match the vocabulary",
+            )
+            vectorizer = TfidfVectorizer(
+                **{**params, "ngram_range": tuple(params["ngram_range"]), "dtype": np.dtype(params["dtype"]).type},
+                vocabulary=vocabulary,
+            )
+            vectorizer.idf_ = idf  # sets vocabulary_ from the fixed vocabulary and the idf diagonal, without fitting
+            vectorizers.append(vectorizer)
+        features = cls.__new__(cls)
+        features.vectorizers = tuple(vectorizers)
+        features._fast = None
+        return features
+
+    def archived(self) -> tuple[List[Dict[str, Any]], Dict[str, np.ndarray]]:
+        """JSON-ready settings and vocabularies (terms in column order), and the idf vectors."""
+        entries, arrays = [], {}
+        for i, vectorizer in enumerate(self.vectorizers):
+            params = vectorizer.get_params()
+            _require(
+                params["preprocessor"] is None and params["tokenizer"] is None and isinstance(params["analyzer"], str),
+                "a callable preprocessor, tokenizer or analyzer cannot be archived as data",
+            )
+            params = {key: params[key] for key in VECTORIZER_PARAMS}
+            params["ngram_range"] = list(params["ngram_range"])
+            params["dtype"] = np.dtype(params["dtype"]).name
+            if not (params["stop_words"] is None or isinstance(params["stop_words"], str)):
+                params["stop_words"] = sorted(params["stop_words"])
+            vocabulary = vectorizer.vocabulary_
+            entries.append({"params": params, "vocabulary": sorted(vocabulary, key=vocabulary.__getitem__)})
+            arrays[f"idf_{i}"] = np.asarray(vectorizer.idf_, dtype=np.float64)
+        return entries, arrays
 
     def fit_transform(self, rows: List[tuple[str, str, str]]) -> scipy.sparse.csr_matrix:
         return self._stacked(rows, fit=True)
@@ -99,6 +190,59 @@ class Features:
         if not indices:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         return np.concatenate(indices), np.concatenate(values)
+
+
+def write_model(directory: Path, features: Features, model: Any) -> None:
+    """Store the fitted features and SVM as ARRAYS_FILE and METADATA_FILE in `directory`."""
+    entries, arrays = features.archived()
+    arrays["coef"] = np.asarray(model.coef_, dtype=np.float64)
+    arrays["intercept"] = np.asarray(model.intercept_, dtype=np.float64)
+    metadata = {
+        "format": ARCHIVE_FORMAT,
+        "version": ARCHIVE_VERSION,
+        "vectorizers": entries,
+        "classes": [str(c) for c in model.classes_],
+    }
+    with (directory / ARRAYS_FILE).open("wb") as f:
+        np.savez(f, **arrays)
+    (directory / METADATA_FILE).write_text(json.dumps(metadata), encoding="utf-8")
+
+
+def read_model(directory: Path) -> tuple[Features, Any] | None:
+    """The features and SVM `write_model` stored, or None if `directory` holds neither file.
+
+    Raises one of _UNREADABLE for a damaged or foreign archive, including one with pickled arrays.
+    """
+    from sklearn.svm import LinearSVC
+
+    if not (directory / ARRAYS_FILE).exists() and not (directory / METADATA_FILE).exists():
+        return None
+    metadata = json.loads((directory / METADATA_FILE).read_text(encoding="utf-8"))
+    _require(isinstance(metadata, dict) and metadata.get("format") == ARCHIVE_FORMAT, "unknown archive format")
+    _require(metadata.get("version") == ARCHIVE_VERSION, f"unsupported version {metadata.get('version')!r}")
+    npz = np.load(directory / ARRAYS_FILE, allow_pickle=False)
+    _require(isinstance(npz, np.lib.npyio.NpzFile), f"{ARRAYS_FILE} is not an npz archive")
+    with npz:
+        arrays = {name: npz[name] for name in npz.files}  # an object (pickled) array raises ValueError here
+    features = Features.restored(metadata.get("vectorizers"), arrays)
+    _require(
+        set(arrays) == {f"idf_{i}" for i in range(len(features.vectorizers))} | {"coef", "intercept"},
+        f"{ARRAYS_FILE} holds unexpected arrays {sorted(arrays)}",
+    )
+    classes = metadata.get("classes")
+    _require(
+        _strings(classes) and len(classes) >= 2 and len(set(classes)) == len(classes),
+        "'classes' is not a list of at least two distinct labels",
+    )
+    rows = 1 if len(classes) == 2 else len(classes)  # a binary SVM has one row of weights
+    n_features = sum(len(v.vocabulary_) for v in features.vectorizers)
+    coef, intercept = arrays["coef"], arrays["intercept"]
+    _require(coef.dtype == np.float64 and coef.shape == (rows, n_features), f"coef has shape {coef.shape}")
+    _require(intercept.dtype == np.float64 and intercept.shape == (rows,), f"intercept has shape {intercept.shape}")
+    model = LinearSVC()
+    model.classes_, model.coef_, model.intercept_ = np.asarray(classes), coef, intercept
+    model.n_features_in_ = n_features
+    return features, model
 
 
 def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
@@ -159,8 +303,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         matrix = self.features.fit_transform([views(m) for m in examples])
         self.model = LinearSVC(C=self.config["C"], random_state=self.config["random_seed"]).fit(matrix, labels)
         with self._model_storage.write_to(self._resource) as directory:
-            with (directory / MODEL_FILE).open("wb") as f:
-                pickle.dump((self.features, self.model), f)
+            write_model(directory, self.features, self.model)
         return self._resource
 
     @classmethod
@@ -172,13 +315,23 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> LinearIntentClassifier:
+        restored, problem = None, None
         try:
             with model_storage.read_from(resource) as directory:
-                with (directory / MODEL_FILE).open("rb") as f:
-                    features, model = pickle.load(f)  # our own model archive, written by train()
-        except (ValueError, FileNotFoundError):
+                try:
+                    restored = read_model(directory)
+                except _UNREADABLE as error:
+                    problem = error
+        except ValueError:  # read_from: nothing was stored for this resource
+            pass
+        if problem is not None:
+            logger.warning(
+                f"LinearIntentClassifier: the model archive of '{resource.name}' is damaged or in an unknown "
+                f"format ({type(problem).__name__}: {problem}); it will predict nothing"
+            )
+        elif restored is None:
             logger.warning("LinearIntentClassifier: no trained model in the archive; it will predict nothing")
-            features, model = None, None
+        features, model = restored or (None, None)
         return cls(config, model_storage, resource, features, model)
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import pickle
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pytest
@@ -14,7 +19,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.classifier import LinearIntentClassifier, views
+from bot.nlu.classifier import ARRAYS_FILE, METADATA_FILE, LinearIntentClassifier, views
 
 EXAMPLES = {
     "faq_texting": ["can i text my therapist", "is it ok to send my counselor a message", "texting between sessions"],
@@ -39,16 +44,39 @@ def context() -> ExecutionContext:
     return ExecutionContext(GraphSchema({}), "test")
 
 
-@pytest.fixture
-def trained(storage: LocalModelStorage, context: ExecutionContext) -> LinearIntentClassifier:
+def train(
+    storage: LocalModelStorage, context: ExecutionContext, examples: dict[str, list[str]]
+) -> LinearIntentClassifier:
     messages = []
-    for intent, texts in EXAMPLES.items():
+    for intent, texts in examples.items():
         for message in tokenized(texts):
             message.set(INTENT, intent)
             messages.append(message)
     classifier = LinearIntentClassifier.create({}, storage, Resource("clf"), context)
     classifier.train(TrainingData(messages))
     return classifier
+
+
+@pytest.fixture
+def trained(storage: LocalModelStorage, context: ExecutionContext) -> LinearIntentClassifier:
+    return train(storage, context, EXAMPLES)
+
+
+@pytest.fixture
+def archive(trained: LinearIntentClassifier, storage: LocalModelStorage) -> Path:
+    """The directory train() wrote the model into."""
+    with storage.read_from(Resource("clf")) as directory:
+        return directory
+
+
+class Payload:
+    """Unpickling it creates the directory `marker`: evidence that a load ran code."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Callable[[str], None], tuple[str]]:
+        return os.mkdir, (str(self.marker),)
 
 
 def test_predicts_the_intent_with_a_ranking(trained: LinearIntentClassifier) -> None:
@@ -93,3 +121,165 @@ def test_an_untrained_model_predicts_nothing(storage: LocalModelStorage, context
     loaded = LinearIntentClassifier.load({}, storage, Resource("missing"), context)
     [message] = loaded.process(tokenized(["hello"]))
     assert message.get(INTENT)["name"] is None
+
+
+# Typos, unseen words, repeats, capitals and a message with no known n-gram.
+MESSAGES = [
+    "can i text my counselor",
+    "is relgion ok to bring up",
+    "helo therre",
+    "can i txt my therapist about god",
+    "zzz qqq",
+    "texting texting texting",
+    "Religion and GOD",
+    "good mornin",
+]
+
+
+def test_the_archive_holds_only_arrays_and_json(archive: Path) -> None:
+    files = sorted(path for path in archive.rglob("*") if path.is_file())
+    assert sorted(path.name for path in files) == sorted([ARRAYS_FILE, METADATA_FILE])
+    for path in files:
+        assert not path.read_bytes().startswith(b"\x80")  # the opening of a pickle
+        if path.suffix == ".npz":
+            with np.load(path, allow_pickle=False) as npz:
+                arrays = {name: npz[name] for name in npz.files}
+            assert arrays and all(array.dtype.kind == "f" for array in arrays.values())
+        else:
+            assert path.suffix == ".json"
+            assert json.loads(path.read_text(encoding="utf-8"))["classes"] == sorted(EXAMPLES)
+
+
+def load_quietly_refused(
+    storage: LocalModelStorage, context: ExecutionContext, caplog: pytest.LogCaptureFixture
+) -> tuple[LinearIntentClassifier, str]:
+    """Load the archive; return the classifier and the warnings it logged."""
+    with caplog.at_level(logging.WARNING, logger="bot.nlu.classifier"):
+        loaded = LinearIntentClassifier.load({}, storage, Resource("clf"), context)
+    [message] = loaded.process(tokenized(["can i text my counselor"]))
+    assert loaded.model is None and message.get(INTENT) == {"name": None, "confidence": 0.0}
+    return loaded, "\n".join(r.getMessage() for r in caplog.records if r.name == "bot.nlu.classifier")
+
+
+def test_an_object_array_in_the_npz_is_refused(
+    archive: Path, storage: LocalModelStorage, context: ExecutionContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    marker = archive.parent / "payload_ran"
+    with np.load(archive / ARRAYS_FILE) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    arrays["coef"] = np.array([Payload(marker)], dtype=object)
+    np.savez(archive / ARRAYS_FILE, **arrays)
+
+    _, warnings = load_quietly_refused(storage, context, caplog)
+    assert not marker.exists()
+    assert "damaged or in an unknown format" in warnings and "allow_pickle" in warnings
+    with np.load(archive / ARRAYS_FILE, allow_pickle=True) as npz:
+        npz["coef"]  # the unsafe way to read it runs the payload, so the check above is meaningful
+    assert marker.exists()
+
+
+def set_metadata(key: str, value: object) -> Callable[[Path], None]:
+    def change(archive: Path) -> None:
+        metadata = json.loads((archive / METADATA_FILE).read_text(encoding="utf-8"))
+        metadata[key] = value
+        (archive / METADATA_FILE).write_text(json.dumps(metadata), encoding="utf-8")
+
+    return change
+
+
+def set_vectorizer_param(key: str, value: object) -> Callable[[Path], None]:
+    def change(archive: Path) -> None:
+        metadata = json.loads((archive / METADATA_FILE).read_text(encoding="utf-8"))
+        metadata["vectorizers"][0]["params"][key] = value
+        (archive / METADATA_FILE).write_text(json.dumps(metadata), encoding="utf-8")
+
+    return change
+
+
+def drop_a_term(archive: Path) -> None:
+    metadata = json.loads((archive / METADATA_FILE).read_text(encoding="utf-8"))
+    metadata["vectorizers"][2]["vocabulary"].pop()
+    (archive / METADATA_FILE).write_text(json.dumps(metadata), encoding="utf-8")
+
+
+def truncate_npz(archive: Path) -> None:
+    data = (archive / ARRAYS_FILE).read_bytes()
+    (archive / ARRAYS_FILE).write_bytes(data[: len(data) // 2])
+
+
+def pickle_as_npz(archive: Path) -> None:
+    (archive / ARRAYS_FILE).write_bytes(pickle.dumps(Payload(archive.parent / "payload_ran")))
+
+
+def remove_json(archive: Path) -> None:
+    (archive / METADATA_FILE).unlink()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        set_metadata("version", 99),
+        set_metadata("format", "something else"),
+        set_metadata("classes", ["faq_texting"]),
+        set_vectorizer_param("input", "filename"),
+        set_vectorizer_param("ngram_range", [2, 1]),
+        drop_a_term,
+        truncate_npz,
+        pickle_as_npz,
+        remove_json,
+        lambda archive: (archive / METADATA_FILE).write_bytes(b"\x00 not json"),
+        lambda archive: (archive / ARRAYS_FILE).write_bytes(b""),
+    ],
+)
+def test_a_damaged_or_foreign_archive_predicts_nothing_with_a_warning(
+    damage: Callable[[Path], None],
+    archive: Path,
+    storage: LocalModelStorage,
+    context: ExecutionContext,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    damage(archive)
+    _, warnings = load_quietly_refused(storage, context, caplog)
+    assert "damaged or in an unknown format" in warnings
+    assert not (archive.parent / "payload_ran").exists()
+
+
+def test_a_pickled_model_from_before_is_not_loaded(
+    archive: Path, storage: LocalModelStorage, context: ExecutionContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    for path in archive.iterdir():
+        path.unlink()
+    (archive / "linear_intent_classifier.pkl").write_bytes(pickle.dumps(Payload(archive.parent / "payload_ran")))
+    _, warnings = load_quietly_refused(storage, context, caplog)
+    assert "no trained model in the archive" in warnings
+    assert not (archive.parent / "payload_ran").exists()
+
+
+def test_a_loaded_model_predicts_exactly_as_the_trained_one(
+    trained: LinearIntentClassifier, storage: LocalModelStorage, context: ExecutionContext
+) -> None:
+    loaded = LinearIntentClassifier.load({}, storage, Resource("clf"), context)
+    assert loaded.features is not None and loaded.features is not trained.features
+    rows = [views(m) for m in tokenized(MESSAGES)]
+    expected, got = trained.features.transform(rows), loaded.features.transform(rows)
+    assert expected.shape == got.shape and (expected != got).nnz == 0
+    for row in rows:
+        for a, b in zip(trained.features.one(row), loaded.features.one(row), strict=True):
+            assert a.dtype == b.dtype
+            np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(trained.model.decision_function(expected), loaded.model.decision_function(got))
+    predictions = [(trained.predict(m), loaded.predict(m)) for m in tokenized(MESSAGES)]
+    assert all(a == b for a, b in predictions)
+    named = [a[0]["name"] for a, _ in predictions]
+    assert None in named and len({n for n in named if n}) > 1  # both paths of predict are compared
+
+
+def test_a_loaded_two_intent_model_predicts_exactly_as_the_trained_one(
+    storage: LocalModelStorage, context: ExecutionContext
+) -> None:
+    trained = train(storage, context, {k: EXAMPLES[k] for k in ("faq_texting", "faq_religion")})
+    assert trained.model.coef_.shape[0] == 1  # a binary SVM: one row of weights
+    loaded = LinearIntentClassifier.load({}, storage, Resource("clf"), context)
+    for message in tokenized(MESSAGES):
+        assert trained.predict(message) == loaded.predict(message)
+    assert loaded.predict(tokenized(["can i text my counselor"])[0])[0]["name"] == "faq_texting"
