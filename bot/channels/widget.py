@@ -22,7 +22,7 @@ class WidgetSocketIOInput(SocketIOInput):
     python-engineio's Origin check off (`cors_allowed_origins=[]`, so that sanic-cors
     alone answers CORS), which lets a page from any site open the WebSocket; with
     `allowed_origins` (a list or a space-separated string) a browser connection from
-    another origin is refused. Its name stays `socketio` (bot/nlg.py and the
+    another origin is refused. Its name stays `socketio` (bot/content/nlg.py and the
     escalation record know channels by name).
     """
 

@@ -214,5 +214,3 @@ def decide(intent: str | None, verdict: Verdict) -> Dict[str, Any] | None:
     if classifier:
         return {"crisis": True, "layer": "classifier", "rule": None}
     return None
-
-

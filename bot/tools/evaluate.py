@@ -1,6 +1,6 @@
 """Measures a trained model's NLU on the development set and the crisis test set.
 
-`python -m bot.evaluate` prints the figures; the tests and the benchmark call
+`python -m bot.tools.evaluate` prints the figures; the tests and the benchmark call
 `evaluate_dev` / `evaluate_crisis` with a parse function of their own.
 """
 

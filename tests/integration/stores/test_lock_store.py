@@ -1,4 +1,4 @@
-"""bot.lock_store: Rasa's ticket lock, each change one atomic step, on real Redis."""
+"""bot.stores.lock_store: Rasa's ticket lock, each change one atomic step, on real Redis."""
 
 from __future__ import annotations
 
