@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 
 class ReplyAction(Action, abc.ABC):
-    """Dispatches a `bot.replies.Reply` and stores its slots (abstract: never registered)."""
+    """Dispatches a `bot.content.replies.Reply` and stores its slots (abstract: never registered)."""
 
     @abc.abstractmethod
     def name(self) -> str: ...
@@ -80,10 +80,7 @@ class ActionRecordEscalation(Action):
         return "action_record_escalation"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        latest = tracker.latest_message or {}
-        # No safety record means the intent came straight in, as a button payload ("/crisis").
-        safety = latest.get("safety") or {"layer": "payload"}
-        escalations.record(tracker.sender_id, tracker.get_latest_input_channel(), safety["layer"], safety.get("rule"))
+        escalations.record_parse(tracker.sender_id, tracker.get_latest_input_channel(), tracker.latest_message)
         return [SlotSet("crisis", True)]
 
 
@@ -94,6 +91,5 @@ class ActionSessionStart(Action):
         return "action_session_start"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        for message in replies.welcome().messages:
-            dispatcher.utter_message(**message)
+        dispatcher.utter_message(response="utter_welcome")  # the Rasa server fills in the numbers
         return [SessionStarted(), ActionExecuted("action_listen")]

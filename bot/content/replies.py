@@ -27,20 +27,6 @@ class Reply:
     slots: dict[str, Any] = field(default_factory=dict)
 
 
-def welcome() -> Reply:
-    """The first thing every conversation shows, so nobody mistakes the bot for a therapist."""
-    number = config.emergency().number_display
-    return Reply(
-        [
-            {
-                "text": "Hi, I'm Alliance, an automated assistant, not a therapist. I answer common questions "
-                "about the relationship with your therapist: texting them, boundaries, feelings about "
-                f"them, ending therapy and more. I'm not for emergencies: if you are in danger, call {number}."
-            }
-        ]
-    )
-
-
 def with_reminder(reply: Reply, after_crisis: bool) -> Reply:
     """After an escalation, every answer in the conversation ends with the numbers."""
     if after_crisis and reply.messages:

@@ -14,6 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from bot import config
+from bot.safety import SAFETY_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,17 @@ def record(
         db.close()
     logger.warning("crisis escalation recorded (channel=%s, layer=%s)", row["channel"], row["layer"])
     return row
+
+
+def record_parse(
+    conversation_id: str, channel: str | None, parse_data: dict[str, Any] | None, path: Path | None = None
+) -> dict[str, Any]:
+    """Record the escalation of a message from its parse result (which layer fired, which rule).
+
+    No safety record means the intent came straight in, as a button payload ("/crisis").
+    """
+    safety = (parse_data or {}).get(SAFETY_KEY) or {"layer": "payload"}
+    return record(conversation_id, channel, safety.get("layer"), safety.get("rule"), path)
 
 
 def rows(path: Path | None = None) -> list[dict[str, Any]]:

@@ -14,7 +14,16 @@ import sys
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from bot.serving import action_calls, collector, graph_runner, guard, model_api, rule_matching, tensorflow
+from bot.serving import (
+    action_calls,
+    action_failures,
+    collector,
+    graph_runner,
+    guard,
+    model_api,
+    rule_matching,
+    tensorflow,
+)
 from bot.serving import tracker_caches as caches
 
 logger = logging.getLogger(__name__)
@@ -34,6 +43,7 @@ FIXES = (
     Fix("TensorFlow kept out", tensorflow.defer_tensorflow, EVERY),
     Fix("prediction graph only", tensorflow.serve_prediction_graph_only, SERVING),
     Fix("action calls", action_calls.install, EVERY),
+    Fix("failed custom actions answered by the Rasa server", action_failures.install, EVERY),
     Fix("tracker caches", caches.install, EVERY),
     Fix("continued states and tracker copies", caches.install_predicting, PREDICTING),
     Fix("rule matching", rule_matching.install, EVERY),

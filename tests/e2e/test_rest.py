@@ -118,3 +118,31 @@ def test_crisis_reply_needs_no_action_server(without_actions, message: str) -> N
     # A new conversation: even the session start (a custom action) fails here.
     reply = without_actions.send(message, f"e2e-down-{abs(hash(message))}")
     assert "9-1-1" in texts(reply) and "automated assistant" in texts(reply)
+
+
+def test_with_the_action_server_down_every_message_is_answered_and_answers_resume(without_actions) -> None:
+    """A conversation that begins while the action server is down: its session start fails too."""
+    import subprocess
+    import sys
+
+    pair, user = without_actions, "e2e-down-then-up"
+    first = pair.send("hello", user)
+    assert "automated assistant" in texts(first) and "9-1-1" in texts(first)  # the welcome, from the Rasa server
+    faq = pair.send("can i text my therapist?", user)
+    assert "can't fetch that answer right now" in texts(faq)
+    crisis = pair.send("i am going to kill myself", user)
+    assert "9-1-1" in texts(crisis) and "988" in texts(crisis)
+    rows = [r for r in escalations.rows(pair.escalations_db) if r["conversation_id"] == user]
+    assert len(rows) == 1 and rows[0]["channel"] == "rest"  # recorded by the Rasa server itself
+
+    port = pair.actions_url.rsplit(":", 1)[1]
+    pair.procs["actions"] = subprocess.Popen(
+        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", port],
+        cwd=config.ROOT, env=servers._env(ALLIANCE_ESCALATIONS_DB=str(pair.escalations_db)),
+        stdout=pair.log.open("ab"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    servers.wait_for(f"{pair.actions_url}/health", pair.procs["actions"])
+    store = answers.AnswerStore(answers.build_database(config.answers_source(), pair.log.parent / "answers.db"))
+    later = pair.send("can i text my therapist?", user)
+    assert store.get("faq_texting").short in texts(later)  # no restart needed
+    assert texts(later).endswith(config.emergency().reminder)  # the conversation remembers the escalation

@@ -119,8 +119,7 @@ def test_show_menu_lists_featured_buttons_and_names_the_rest(answers_db: Path, m
 
 def test_session_start_welcomes_and_starts_session(make_tracker) -> None:
     messages, events = run(actions.ActionSessionStart(), make_tracker())
-    assert len(messages) == 1
-    assert "automated assistant" in messages[0]["text"] and "9-1-1" in messages[0]["text"]
+    assert [m.get("response") for m in messages] == ["utter_welcome"]  # the Rasa server fills in the numbers
     assert events == [SessionStarted(), ActionExecuted("action_listen")]
 
 
@@ -155,8 +154,6 @@ def test_answers_after_an_escalation_end_with_the_reminder(answers_db: Path, mak
     assert after[-1]["text"] == reminder and menu[-1]["text"] == reminder
 
 
-def test_welcome_and_reminder_use_the_configured_numbers(monkeypatch, make_tracker) -> None:
+def test_the_reminder_uses_the_configured_numbers(monkeypatch) -> None:
     monkeypatch.setenv("ALLIANCE_REGION", "UK")
-    messages, _ = run(actions.ActionSessionStart(), make_tracker())
-    assert "call 999" in messages[0]["text"] and "9-1-1" not in messages[0]["text"]
-    assert "116 123" in config.emergency().reminder
+    assert "116 123" in config.emergency().reminder and "9-1-1" not in config.emergency().reminder

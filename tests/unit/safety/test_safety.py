@@ -15,7 +15,7 @@ from bot.safety import guard
 from bot.safety import policy as crisis_policy
 from bot.safety import rules as crisis_rules
 
-# Every danger and guarded rule, with lines that must fire it (docs/crisis_rules.md: add one per rule).
+# Every danger and guarded rule, with lines that must fire it (docs/safety.md: add one per rule).
 RULE_EXAMPLES = {
     "danger.suicide_words": ["kms", "i want to unalive myself", "i feel suicidal", "the urges are back"],
     "danger.kill_self": ["i'm going to kill myself", "i want to hurt myself", "relapsed on sh last night"],
@@ -275,3 +275,11 @@ def test_the_word_gate_never_hides_a_match() -> None:
                 assert rules.could_match(tier, doc), (tier, text)
             gated += not rules.could_match(tier, doc)
     assert gated > len(texts)  # and it does skip work
+
+
+@pytest.mark.parametrize("region, number, other", [("US", "call 9-1-1", "999"), ("UK", "call 999", "9-1-1")])
+async def test_the_welcome_names_the_regions_emergency_number(monkeypatch, region, number, other) -> None:
+    monkeypatch.setenv("ALLIANCE_REGION", region)
+    response = await nlg.AllianceNLG(domain=DOMAIN).generate("utter_welcome", _tracker(), "rest")
+    assert "automated assistant" in response["text"] and number in response["text"]
+    assert other not in response["text"]
