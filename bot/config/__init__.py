@@ -77,6 +77,14 @@ class Emergency:
     def number_display(self) -> str:
         return "9-1-1" if self.number == "911" else self.number
 
+    def variables(self) -> dict[str, str]:
+        """What texts (domain responses, answers) may name as `{variable}`, in this region's words."""
+        return {
+            "emergency_number": self.number_display,
+            "crisis_line_sentence": self.line_sentence,
+            "crisis_text_sentence": self.text_sentence,
+        }
+
     @property
     def reminder(self) -> str:
         """The one line every answer ends with after an escalation."""

@@ -26,7 +26,7 @@ from bot import config
 logger = logging.getLogger(__name__)
 
 SHORT_MAX_WORDS = 90
-REQUIRED_FIELDS = ("title", "short", "more", "source", "section", "related", "vetted", "reviewed")
+REQUIRED_FIELDS = ("title", "short", "more", "source", "sections", "related", "vetted", "reviewed", "checked_by")
 _STOPWORDS = frozenset(
     "a an and are as at be but by can do does for from how i if in is it its me my of on or "
     "our so that the their them they this to was we what when where which who why will with "
@@ -45,14 +45,18 @@ class Answer:
     short: str
     more: str
     article: str
-    section: str
+    sections: tuple[str, ...]  # the article's own headings the answer rests on
     related: tuple[str, ...]
     vetted: bool
     reviewed: str
+    checked_by: str
 
     @property
     def citation(self) -> str:
-        return f'Source: "{self.article}", section "{self.section}".'
+        quoted = [f'"{section}"' for section in self.sections]
+        if len(quoted) == 1:
+            return f'Source: "{self.article}", section {quoted[0]}.'
+        return f'Source: "{self.article}", sections {", ".join(quoted[:-1])} and {quoted[-1]}.'
 
 
 def load_source(path: Path | None = None) -> dict[str, Any]:
@@ -98,9 +102,12 @@ def _validate_entry(topic: str, entry: Any, sources: dict, answers: dict) -> Non
     missing = [f for f in REQUIRED_FIELDS if f not in entry]
     if missing:
         fail(f"missing field(s): {', '.join(missing)}")
-    for field in ("title", "short", "more", "section"):
+    for field in ("title", "short", "more", "checked_by"):
         if not isinstance(entry[field], str) or not entry[field].strip():
             fail(f"`{field}` must be non-empty text")
+    sections = entry["sections"]
+    if not isinstance(sections, list) or not sections or not all(isinstance(x, str) and x.strip() for x in sections):
+        fail("`sections` must list the headings of the article the answer rests on")
     words = len(entry["short"].split())
     if words > SHORT_MAX_WORDS:
         fail(f"`short` has {words} words (at most {SHORT_MAX_WORDS})")
@@ -140,7 +147,8 @@ def build_database(source: Path | None = None, target: Path | None = None) -> Pa
                     "more": " ".join(e["more"].split()),
                     "article": sources[e["source"]]["title"],
                     "source_file": sources[e["source"]].get("file", ""),
-                    "section": e["section"].strip(),
+                    "sections": json.dumps([section.strip() for section in e["sections"]]),
+                    "checked_by": e["checked_by"].strip(),
                     "related": json.dumps(e["related"]),
                     "vetted": e["vetted"],
                     "reviewed": e["reviewed"].isoformat(),
@@ -189,10 +197,11 @@ class AnswerStore:
             short=row["short"],
             more=row["more"],
             article=row["article"],
-            section=row["section"],
+            sections=tuple(json.loads(row["sections"])),
             related=tuple(json.loads(row["related"])),
             vetted=bool(row["vetted"]),
             reviewed=row["reviewed"],
+            checked_by=row["checked_by"],
         )
 
     def get(self, topic: str | None) -> Answer | None:

@@ -27,15 +27,6 @@ BUTTON_CHANNELS = frozenset({"rest", "socketio"})
 NO_REMINDER = frozenset({CRISIS_RESPONSE, "utter_out_of_scope"})
 
 
-def emergency_variables(emergency: config.Emergency) -> Dict[str, str]:
-    """Template variables for the numbers (also the domain slots' names)."""
-    return {
-        "emergency_number": emergency.number_display,
-        "crisis_line_sentence": emergency.line_sentence,
-        "crisis_text_sentence": emergency.text_sentence,
-    }
-
-
 def crisis_buttons(emergency: config.Emergency) -> list[dict[str, str]]:
     return [
         {"title": f"Call {emergency.number_display}", "payload": f"tel:{emergency.number}"},
@@ -59,7 +50,7 @@ class AllianceNLG(TemplatedNaturalLanguageGenerator):
     async def generate(
         self, utter_action: str, tracker: DialogueStateTracker, output_channel: str, **kwargs: Any
     ) -> Dict[str, Any] | None:
-        variables = {**emergency_variables(self.emergency), **kwargs}
+        variables = {**self.emergency.variables(), **kwargs}
         response = self.generate_from_slots(utter_action, tracker.current_slot_values(), output_channel, **variables)
         if response is None:
             return None

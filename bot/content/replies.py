@@ -34,6 +34,11 @@ def with_reminder(reply: Reply, after_crisis: bool) -> Reply:
     return reply
 
 
+def in_region(text: str) -> str:
+    """An answer's text with the region's numbers and terms where it names them (`{emergency_number}`)."""
+    return text.format_map(config.emergency().variables()) if "{" in text else text
+
+
 def button(answer: Answer) -> dict[str, str]:
     return {"title": answer.title, "payload": f"/{answer.topic}"}
 
@@ -63,7 +68,7 @@ def answer_topic(store: AnswerStore, topic: str | None) -> Reply:
     # The offer goes in a message of its own: button prompts (the shell's, say) show one line.
     buttons = [{"title": "Tell me more", "payload": MORE_PAYLOAD}, *_related_buttons(store, answer)]
     return Reply(
-        [{"text": f"{answer.short}\n\n{answer.citation}"}, {"text": MORE_OFFER, "buttons": buttons}],
+        [{"text": f"{in_region(answer.short)}\n\n{answer.citation}"}, {"text": MORE_OFFER, "buttons": buttons}],
         {"topic": topic, "more_topic": topic},
     )
 
@@ -73,7 +78,7 @@ def tell_more(store: AnswerStore, topic: str | None) -> Reply:
     answer = store.get(topic)
     if answer is None:
         return Reply(menu_messages(store, "Sure. " + MENU_INTRO), {"more_topic": None})
-    messages: list[dict[str, Any]] = [{"text": f"{answer.more}\n\n{answer.citation}"}]
+    messages: list[dict[str, Any]] = [{"text": f"{in_region(answer.more)}\n\n{answer.citation}"}]
     related = _related_buttons(store, answer)
     if related:
         messages.append({"text": RELATED_INTRO, "buttons": related})

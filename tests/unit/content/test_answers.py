@@ -33,9 +33,9 @@ def test_get_returns_the_vetted_answer_with_its_source(store: answers.AnswerStor
     answer = store.get("faq_texting")
     assert answer is not None and answer.vetted
     assert answer.article == "Your relationship with your therapist"
-    assert answer.section == "Can I text my therapist?"
+    assert answer.sections == ("Can I text my therapist?",)
     assert "faq_texting" not in answer.related
-    assert answer.section in answer.citation and answer.article in answer.citation
+    assert answer.sections[0] in answer.citation and answer.article in answer.citation
 
 
 def test_unvetted_answer_is_never_served(tmp_path: Path) -> None:
@@ -113,3 +113,14 @@ def test_unparseable_yaml_fails_clearly(tmp_path: Path) -> None:
     source.write_text("answers: [unclosed", encoding="utf-8")
     with pytest.raises(answers.AnswerSourceError, match="cannot be read as YAML"):
         answers.load_source(source)
+
+
+def test_an_answer_resting_on_several_sections_cites_them_all(tmp_path: Path) -> None:
+    doc = yaml.safe_load(config.answers_source().read_text(encoding="utf-8"))
+    doc["answers"]["faq_texting"]["sections"] = ["Can I text my therapist?", "What are therapeutic boundaries?"]
+    source = tmp_path / "answers.yml"
+    source.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    answer = answers.AnswerStore(answers.build_database(source, tmp_path / "a.db")).get("faq_texting")
+    assert answer.citation == (
+        f'Source: "{answer.article}", sections "Can I text my therapist?" and "What are therapeutic boundaries?".'
+    )

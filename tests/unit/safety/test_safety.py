@@ -238,7 +238,7 @@ async def test_crisis_reply_numbers_come_from_configuration(monkeypatch) -> None
 
 def test_domain_defaults_match_the_us_configuration() -> None:
     defaults = {name: slot.initial_value for name, slot in ((s.name, s) for s in DOMAIN.slots)}
-    for name, value in nlg.emergency_variables(config.EMERGENCY_PRESETS["US"]).items():
+    for name, value in config.EMERGENCY_PRESETS["US"].variables().items():
         assert defaults[name] == value
 
 
