@@ -142,8 +142,8 @@ def test_answers_cite_a_real_section_of_their_article() -> None:
         article = (config.SEEDS_DIR / source["file"]).read_text(encoding="utf-8")
         headings = {_norm(line) for line in article.splitlines() if line.strip()}
         assert article.splitlines()[0].strip() == source["title"]
-        heading = entry["section"].split(" - ")[0]
-        assert _norm(heading) in headings, f"{topic}: section {heading!r} is not a heading"
+        for heading in entry["sections"]:  # the article's own heading, exactly as people will see it
+            assert _norm(heading) in headings, f"{topic}: section {heading!r} is not a heading"
 
 
 def test_answers_name_no_person_or_company() -> None:
@@ -180,3 +180,24 @@ def test_the_readme_file_table_covers_the_tree() -> None:
     missing = sorted(name for name in top | packages if name not in named and name != "README.md")
     assert missing == [], f"the README's file table does not name {missing}"
     assert not [p.name for p in (ROOT / "bot").glob("*.py") if p.name not in ("__init__.py", "__main__.py")]
+
+
+# Modules that moved into bot/'s sub-packages: nothing may name them by their old paths.
+OLD_PATHS = re.compile(
+    r"bot[./](launch|cli|web|evaluate|nlp|nlg|answers|replies|escalations|classifier|safety_rules|"
+    r"tracker_store|lock_store)\b|bot/safety\.py|bot\.safety\.(CrisisGuard|CrisisPolicy)|tests/test_\w+\.py"
+)
+
+
+def test_nothing_names_a_module_by_its_old_path() -> None:
+    import subprocess
+
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    stale = []
+    for path in tracked:
+        if path.endswith((".py", ".yml", ".md", ".toml", ".js", ".html")) or path == "Makefile":
+            text = (ROOT / path).read_text(encoding="utf-8", errors="replace")
+            stale += [f"{path}: {m.group(0)}" for m in OLD_PATHS.finditer(text)]
+    assert stale == []
