@@ -71,10 +71,9 @@ answers: $(ANSWERS) ## rebuild the answer store after editing data/answers.yml (
 
 train: $(MODEL) ## train the model when data or config changed
 
+# The action server and Rasa's shell, ended together however the chat ends (bot/tools/chat.py).
 chat: setup ## talk to Alliance in this shell
-	@$(ACTIONS) & pid=$$!; \
-	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT; \
-	$(LAUNCH) shell --model $(MODEL) --endpoints endpoints.yml -i 127.0.0.1 --port $(RASA_PORT) --quiet
+	@$(PY) -m bot chat --model $(MODEL) --actions-port $(ACTIONS_PORT) --rasa-port $(RASA_PORT)
 
 serve: setup ## run the server (REST, widget; Slack, Telegram when set), actions, widget demo; WORKERS=2 uses Redis
 	@$(PY) -m bot credentials --target build/credentials.yml

@@ -18,6 +18,7 @@ from bot.serving import (
     action_calls,
     action_failures,
     collector,
+    console,
     graph_runner,
     guard,
     model_api,
@@ -51,6 +52,7 @@ FIXES = (
     Fix("graph runner", graph_runner.install, EVERY),
     Fix("collector frozen after the model loads", collector.install, EVERY),
     Fix("model changes over the HTTP API refused", model_api.install, SERVING),
+    Fix("the shell ends on Ctrl-D and on Ctrl-C at buttons", console.install, SERVING),
 )
 
 

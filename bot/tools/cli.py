@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
 from bot import config
 from bot.content import answers
 from bot.nlu import spacy_pipeline
+from bot.tools import chat
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +41,11 @@ def _credentials(args: argparse.Namespace) -> int:
     return 0
 
 
+def _chat(args: argparse.Namespace) -> int:
+    """Talk to the bot in this terminal; the action server and the shell end together (bot/tools/chat.py)."""
+    return chat.chat(args.model.resolve(), args.endpoints.resolve(), args.actions_port, args.rasa_port)
+
+
 def _show(args: argparse.Namespace) -> int:
     """Print what the bot would answer for a topic: how a reviewer checks an edit."""
     from bot.content import replies
@@ -64,6 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("credentials", help="write channel credentials from the environment")
     p.add_argument("--target", type=Path, default=config.BUILD_DIR / "credentials.yml")
     p.set_defaults(func=_credentials)
+    p = sub.add_parser("chat", help="talk to the bot here: the action server and Rasa's shell, ended together")
+    p.add_argument("--model", type=Path, default=chat.DEFAULT_MODEL)
+    p.add_argument("--endpoints", type=Path, default=chat.DEFAULT_ENDPOINTS)
+    p.add_argument("--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", chat.DEFAULT_ACTIONS_PORT)))
+    p.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", chat.DEFAULT_RASA_PORT)))
+    p.set_defaults(func=_chat)
     p = sub.add_parser("show", help="print the reply a topic gets, from the built store")
     p.add_argument("topic")
     p.set_defaults(func=_show)
