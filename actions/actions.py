@@ -15,11 +15,17 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot import config
 from bot.content import replies
 from bot.content.answers import AnswerStore
 from bot.safety import escalations
 
 logger = logging.getLogger(__name__)
+
+# The action server imports this module at start. Reading the region now makes an unknown
+# ALLIANCE_REGION (a typo, a region without a preset) stop it at once with a message that
+# lists the known regions, instead of failing later, in the reminder after a crisis.
+config.emergency()
 
 
 class ReplyAction(Action, abc.ABC):

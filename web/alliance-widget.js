@@ -2,7 +2,9 @@
  * Alliance chat widget: embed with one tag,
  *   <script src="https://bot.example.org/alliance-widget.js"
  *           data-server="https://bot.example.org:5005" defer></script>
- * It talks to Rasa's socketio channel and falls back to the REST channel.
+ * It talks to Rasa's socketio channel and falls back to the REST channel. The
+ * emergency number in its permanent strip comes from that server's region
+ * (GET <server>/webhooks/socketio/region), so it always matches the bot's replies.
  * Licensed under the Apache License 2.0, like the rest of Alliance.
  */
 (function () {
@@ -67,8 +69,9 @@
 
   var assetBase = new URL(".", scriptUrl).href;
   var server = parseServer(attr("server", new URL(scriptUrl).origin));
-  var emergencyDisplay = attr("emergency", "9-1-1");
-  var emergencyTel = attr("emergency-tel", emergencyDisplay.replace(/[^0-9+]/g, "")) || "911";
+  if (attr("emergency", "") || attr("emergency-tel", "")) {
+    warn("data-emergency is no longer used: the emergency number comes from the server's region");
+  }
   var botName = attr("title", "Alliance");
   var socketPath = attr("socket-path", "/socket.io");
   var transportSetting = attr("transport", "auto").toLowerCase();
@@ -79,6 +82,10 @@
   // on a shared computer, but it should survive a reload in the same tab.
 
   var STORAGE_KEY = "alliance-widget:" + server.base;
+  var REGION_URL = server.base + "/webhooks/socketio/region";
+  // Until the server has said which region it serves, nothing names a number that
+  // may be wrong here.
+  var NEUTRAL_EMERGENCY = "In an emergency, call your local emergency number.";
 
   function newSessionId() {
     var bytes = new Uint8Array(16);
@@ -116,6 +123,18 @@
     return { from: entry.from, text: text, buttons: buttons };
   }
 
+  // The server's region as /webhooks/socketio/region gave it, or null if it doesn't
+  // look like what that route sends.
+  function cleanRegion(data) {
+    if (!data || typeof data !== "object") return null;
+    var number = typeof data.emergency_number === "string" ? data.emergency_number.trim() : "";
+    var tel = typeof data.emergency_tel === "string" ? data.emergency_tel.trim() : "";
+    var stripText = typeof data.strip === "string" ? data.strip.trim() : "";
+    if (!number || number.length > 40 || !/^\+?[0-9]{2,15}$/.test(tel)) return null;
+    if (!stripText || stripText.length > 200) return null;
+    return { emergency_number: number, emergency_tel: tel, strip: stripText };
+  }
+
   function loadState() {
     var data = null;
     try {
@@ -123,8 +142,9 @@
     } catch (e) {
       data = null;
     }
-    var state = { sessionId: "", messages: [] };
+    var state = { sessionId: "", messages: [], region: null };
     if (data && typeof data === "object") {
+      state.region = cleanRegion(data.region); // the last one this tab was told
       if (typeof data.sessionId === "string" && /^[A-Za-z0-9_-]{8,128}$/.test(data.sessionId)) {
         state.sessionId = data.sessionId;
       }
@@ -209,7 +229,7 @@
     ".aw-msg p{margin:0}",
     ".aw-msg p+p,.aw-msg p+ul,.aw-msg ul+p,.aw-msg ul+ul{margin-top:8px}",
     ".aw-msg ul{margin:0;padding-left:20px}",
-    ".aw-bot{align-self:flex-start;background:#fff;border:1px solid #d9e0e4;border-bottom-left-radius:4px}",
+    ".aw-bot{align-self:flex-start;background:#fff;white-space:pre-line;border:1px solid #d9e0e4;border-bottom-left-radius:4px}",
     ".aw-bot a{color:#0b4f8a}",
     ".aw-user{align-self:flex-end;background:#0f5e63;color:#fff;border-bottom-right-radius:4px;white-space:pre-wrap}",
     ".aw-note{align-self:center;max-width:100%;margin:0;color:#52606d;font-size:13px;text-align:center}",
@@ -393,8 +413,7 @@
   header.appendChild(clearButton);
   header.appendChild(closeButton);
 
-  var strip = el("p", { class: "aw-emergency" }, "In an emergency call ");
-  strip.appendChild(el("a", { href: "tel:" + emergencyTel }, emergencyDisplay));
+  var strip = el("p", { class: "aw-emergency" });
 
   var log = el("div", {
     class: "aw-log",
@@ -444,6 +463,58 @@
   panel.appendChild(form);
   wrapper.appendChild(panel);
   wrapper.appendChild(launcher);
+
+  // ------------------------------------------------------- emergency number
+
+  function emergencySentence() {
+    return state.region ? state.region.strip + "." : NEUTRAL_EMERGENCY;
+  }
+
+  // The strip: the server's line with its number as a tel: link, or the neutral line.
+  function renderStrip() {
+    while (strip.firstChild) strip.removeChild(strip.firstChild);
+    var region = state.region;
+    if (!region) {
+      strip.textContent = NEUTRAL_EMERGENCY;
+      return;
+    }
+    var at = region.strip.indexOf(region.emergency_number);
+    var before = at >= 0 ? region.strip.slice(0, at) : region.strip + " ";
+    var after = at >= 0 ? region.strip.slice(at + region.emergency_number.length) : "";
+    strip.appendChild(document.createTextNode(before));
+    strip.appendChild(el("a", { href: "tel:" + region.emergency_tel }, region.emergency_number));
+    if (after) strip.appendChild(document.createTextNode(after));
+  }
+
+  var regionKnown = false; // asked the server successfully since this page loaded
+  var regionAsking = false;
+
+  // On failure the strip keeps what it shows: the last number this tab was told, or
+  // the neutral line. Opening the panel asks again.
+  function fetchRegion() {
+    if (regionKnown || regionAsking || !window.fetch) return;
+    regionAsking = true;
+    window
+      .fetch(REGION_URL, { method: "GET", mode: "cors", credentials: "omit" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (data) {
+        var region = cleanRegion(data);
+        if (!region) throw new Error("unexpected answer");
+        regionKnown = true;
+        state.region = region;
+        saveState();
+        renderStrip();
+      })
+      .catch(function (e) {
+        warn("could not ask the server for its emergency number (" + e + "); the strip keeps what it shows");
+      })
+      .then(function () {
+        regionAsking = false;
+      });
+  }
 
   function renderEntry(entry) {
     var node;
@@ -546,7 +617,7 @@
       if (waiting > 0) {
         waiting = 0;
         setTyping(false);
-        note("No answer came back. Please try again. In an emergency call " + emergencyDisplay + ".");
+        note("No answer came back. Please try again. " + emergencySentence());
       }
     }, REPLY_TIMEOUT_MS);
   }
@@ -630,18 +701,13 @@
             var shown = (Array.isArray(list) ? list : [list]).filter(onBotMessage).length;
             if (!shown) {
               gotReply();
-              note("No answer came back. Please try again. In an emergency call " + emergencyDisplay + ".");
+              note("No answer came back. Please try again. " + emergencySentence());
             }
           });
       })
       .catch(function () {
         gotReply();
-        note(
-          "Sorry, I can't reach the assistant right now. Please try again in a moment. " +
-            "In an emergency call " +
-            emergencyDisplay +
-            "."
-        );
+        note("Sorry, I can't reach the assistant right now. Please try again in a moment. " + emergencySentence());
       });
   }
 
@@ -846,6 +912,7 @@
     if (isOpen()) return;
     panel.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
+    fetchRegion(); // again, if the first try failed
     connect();
     scrollToEnd();
     input.focus();
@@ -859,7 +926,7 @@
   }
 
   function clearConversation() {
-    state = { sessionId: newSessionId(), messages: [] };
+    state = { sessionId: newSessionId(), messages: [], region: state.region };
     saveState();
     renderHistory();
     gotReply();
@@ -910,6 +977,8 @@
   }
 
   renderHistory();
+  renderStrip();
+  fetchRegion();
 
   function mount() {
     document.body.appendChild(host);

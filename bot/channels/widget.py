@@ -1,4 +1,4 @@
-"""The web widget's channel: Rasa's socket.io channel with two fixes."""
+"""The web widget's channel: Rasa's socket.io channel with two fixes and the region's numbers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ import uuid
 from typing import Any, Callable
 
 from rasa.core.channels.socketio import SocketIOInput
-from sanic import Blueprint
+from sanic import Blueprint, response
+from sanic.request import Request
+
+from bot import config
 
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 
@@ -24,6 +27,10 @@ class WidgetSocketIOInput(SocketIOInput):
     `allowed_origins` (a list or a space-separated string) a browser connection from
     another origin is refused. Its name stays `socketio` (bot/content/nlg.py and the
     escalation record know channels by name).
+
+    It also serves `GET /webhooks/socketio/region`: the emergency number of the
+    server's region (ALLIANCE_REGION), which the widget shows in its permanent strip,
+    so that the page and the bot's replies always name the same number.
     """
 
     allowed_origins: list[str] = []
@@ -37,6 +44,12 @@ class WidgetSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[..., Any]) -> Blueprint:
         blueprint = super().blueprint(on_new_message)
+        region = region_info(config.emergency())  # at start: an unknown region stops the server here
+
+        @blueprint.route("/region", methods=["GET"])
+        async def region_route(_: Request) -> response.HTTPResponse:
+            return response.json(region, headers={"Cache-Control": "no-cache"})
+
         sio = self.sio
         assert sio is not None
         stock_connect = sio.handlers[self.namespace or "/"]["connect"]
@@ -59,3 +72,13 @@ class WidgetSocketIOInput(SocketIOInput):
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
         return blueprint
+
+
+def region_info(emergency: config.Emergency) -> dict[str, str]:
+    """What the widget's strip shows: the number as read, what its link dials, the whole line."""
+    return {
+        "region": emergency.region,
+        "emergency_number": emergency.number_display,
+        "emergency_tel": emergency.number,
+        "strip": emergency.strip,
+    }

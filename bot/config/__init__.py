@@ -7,6 +7,7 @@ tests can change the environment per test.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,25 +63,50 @@ def escalations_db() -> Path:
     return _path("ALLIANCE_ESCALATIONS_DB", ROOT / "var" / "escalations.db")
 
 
+def dial(shown: str) -> str:
+    """What a phone dials for a number as texts show it: "9-1-1" -> "911", "112 or 999" -> "112"."""
+    first = re.match(r"\+?[0-9][0-9 -]*", shown.strip())
+    return re.sub(r"[^0-9+]", "", first.group()) if first else ""
+
+
 @dataclass(frozen=True)
 class Emergency:
-    """The numbers a crisis reply gives, for one deployment's region."""
+    """One region's emergency numbers and the words its texts use, in one place.
 
-    region: str
-    number: str  # what to dial for emergency services
-    line: str  # the crisis line to dial
-    line_sentence: str  # "call or text 988 (the Suicide & Crisis Lifeline)"
-    text_number: str  # the crisis text line's number
+    Numbers are kept as people should read them ("13 11 14"); `number`, `line` and
+    `text_number` are what a tel: or sms: link dials.
+    """
+
+    region: str  # the ISO code: US, CA, GB, IE, AU, NZ
+    number_display: str  # emergency services, as texts show it: "9-1-1", "112 or 999"
+    line_display: str  # the crisis line: "988", "13 11 14"
+    line_sentence: str  # "call or text 988 (the 988 Suicide & Crisis Lifeline)"
+    text_display: str  # the crisis text line: "741741"
     text_sentence: str  # "text HOME to 741741 (Crisis Text Line)"
+    emergency_room: str  # fits "go to the nearest ___": "emergency room", "A&E"
+    licensing_body: str  # fits "report it to ___" and "check their registration with ___"
 
     @property
-    def number_display(self) -> str:
-        return "9-1-1" if self.number == "911" else self.number
+    def number(self) -> str:
+        return dial(self.number_display)
+
+    @property
+    def line(self) -> str:
+        return dial(self.line_display)
+
+    @property
+    def text_number(self) -> str:
+        return dial(self.text_display)
 
     def variables(self) -> dict[str, str]:
-        """What texts (domain responses, answers) may name as `{variable}`, in this region's words."""
+        """What texts (domain responses, answers) may name as `{variable}`, in this region's words.
+
+        Each has a domain slot with the US value (domain.yml), so texts are whole with any NLG.
+        """
         return {
             "emergency_number": self.number_display,
+            "emergency_room": self.emergency_room,
+            "licensing_body": self.licensing_body,
             "crisis_line_sentence": self.line_sentence,
             "crisis_text_sentence": self.text_sentence,
         }
@@ -93,31 +119,88 @@ class Emergency:
             f"{self.line_sentence}, or {self.text_sentence}."
         )
 
+    @property
+    def strip(self) -> str:
+        """The web widget's permanent line (bot/channels/widget.py serves it)."""
+        return f"In an emergency call {self.number_display}"
 
+
+# One truth per region: every text, button, reminder and the widget's strip takes its
+# numbers and terms from here. The sources of each number are in docs/safety.md.
 EMERGENCY_PRESETS = {
     "US": Emergency(
-        "US", "911", "988", "call or text 988 (the Suicide & Crisis Lifeline)",
+        "US", "9-1-1",
+        "988", "call or text 988 (the 988 Suicide & Crisis Lifeline)",
         "741741", "text HOME to 741741 (Crisis Text Line)",
+        "emergency room", "your state's licensing board",
     ),
-    "UK": Emergency(
-        "UK", "999", "116123", "call Samaritans free on 116 123",
+    "CA": Emergency(
+        "CA", "9-1-1",
+        "988", "call or text 988 (the 988 Suicide Crisis Helpline)",
+        "686868", "if you are a young person, text CONNECT to 686868 (Kids Help Phone)",
+        "emergency department", "your province's or territory's regulatory college",
+    ),
+    "GB": Emergency(
+        "GB", "999",
+        "116 123", "call Samaritans free on 116 123",
         "85258", "text SHOUT to 85258 (Shout)",
+        "A&E", "the professional body or register they belong to, such as the HCPC, BACP or UKCP",
+    ),
+    "IE": Emergency(
+        "IE", "112 or 999",
+        "116 123", "call Samaritans free on 116 123",
+        "50808", "text 50808 (a free text line, open day and night)",
+        "emergency department (A&E)", "CORU or their professional body",
+    ),
+    "AU": Emergency(
+        "AU", "000",
+        "13 11 14", "call Lifeline on 13 11 14",
+        "0477 13 11 14", "text Lifeline on 0477 13 11 14",
+        "emergency department", "Ahpra or their professional association",
+    ),
+    "NZ": Emergency(
+        "NZ", "111",
+        "1737", "call or text 1737 (Need to Talk?)",
+        "4357", "text HELP to 4357 (Lifeline, also free to call on 0800 543 354)",
+        "emergency department",
+        "their registration board, such as the New Zealand Psychologists Board, "
+        "or the Health and Disability Commissioner",
     ),
 }  # fmt: skip
+REGION_ALIASES = {"UK": "GB"}  # what people call it, beside its ISO code
+
+
+def known_regions() -> str:
+    """The regions ALLIANCE_REGION accepts, for messages: "US, CA, GB (or UK), IE, AU, NZ"."""
+    aliases = {code: alias for alias, code in REGION_ALIASES.items()}
+    return ", ".join(f"{code} (or {aliases[code]})" if code in aliases else code for code in EMERGENCY_PRESETS)
 
 
 def emergency() -> Emergency:
-    """The region's preset (ALLIANCE_REGION, default US), each field overridable."""
-    region = os.environ.get("ALLIANCE_REGION", "US").upper()
-    preset = EMERGENCY_PRESETS.get(region, EMERGENCY_PRESETS["US"])
+    """The region's preset (ALLIANCE_REGION, default US, any case), each field overridable.
+
+    An unknown region is an error, never another region's numbers: the Rasa server
+    (bot/content/nlg.py, bot/channels/widget.py) and the action server
+    (actions/actions.py) call this at start, so a typo stops them there.
+    """
+    given = os.environ.get("ALLIANCE_REGION", "").strip()
+    code = REGION_ALIASES.get(given.upper(), given.upper()) or "US"
+    preset = EMERGENCY_PRESETS.get(code)
+    if preset is None:
+        raise ValueError(
+            f"ALLIANCE_REGION={given!r} is not a region Alliance knows. "
+            f"Known regions: {known_regions()}. See docs/configuration.md."
+        )
     env = os.environ.get
     return Emergency(
-        region=region,
-        number=env("ALLIANCE_EMERGENCY_NUMBER", preset.number),
-        line=env("ALLIANCE_CRISIS_LINE", preset.line),
-        line_sentence=env("ALLIANCE_CRISIS_LINE_SENTENCE", preset.line_sentence),
-        text_number=env("ALLIANCE_CRISIS_TEXT_NUMBER", preset.text_number),
-        text_sentence=env("ALLIANCE_CRISIS_TEXT_SENTENCE", preset.text_sentence),
+        region=code,
+        number_display=env("ALLIANCE_EMERGENCY_NUMBER") or preset.number_display,
+        line_display=env("ALLIANCE_CRISIS_LINE") or preset.line_display,
+        line_sentence=env("ALLIANCE_CRISIS_LINE_SENTENCE") or preset.line_sentence,
+        text_display=env("ALLIANCE_CRISIS_TEXT_NUMBER") or preset.text_display,
+        text_sentence=env("ALLIANCE_CRISIS_TEXT_SENTENCE") or preset.text_sentence,
+        emergency_room=env("ALLIANCE_EMERGENCY_ROOM") or preset.emergency_room,
+        licensing_body=env("ALLIANCE_LICENSING_BODY") or preset.licensing_body,
     )
 
 
@@ -190,8 +273,6 @@ def channel_credentials() -> dict[str, dict]:
 
 def credentials_yaml(channels: dict[str, dict]) -> str:
     """YAML for Rasa: `${VAR}` left unquoted, since Rasa only expands plain scalars."""
-    import re
-
     import yaml
 
     return re.sub(r"'(\$\{\w+\})'", r"\1", yaml.safe_dump(channels, sort_keys=False))

@@ -127,6 +127,15 @@ def _validate_entry(topic: str, entry: Any, sources: dict, answers: dict) -> Non
         fail("`reviewed` must be a date (YYYY-MM-DD)")
 
 
+def paragraphs(text: str) -> str:
+    """Answer text as people see it: each line YAML gives is a paragraph, its spacing tidied.
+
+    In a folded block (`>-`) a blank line in the file starts a new paragraph.
+    """
+    kept = [" ".join(line.split()) for line in text.splitlines()]
+    return "\n\n".join(line for line in kept if line)
+
+
 def build_database(source: Path | None = None, target: Path | None = None) -> Path:
     """Build the answer store atomically: readers see the old file or the new one, never half."""
     doc = load_source(source)
@@ -143,8 +152,8 @@ def build_database(source: Path | None = None, target: Path | None = None) -> Pa
                 {
                     "topic": topic,
                     "title": e["title"].strip(),
-                    "short": " ".join(e["short"].split()),
-                    "more": " ".join(e["more"].split()),
+                    "short": paragraphs(e["short"]),
+                    "more": paragraphs(e["more"]),
                     "article": sources[e["source"]]["title"],
                     "source_file": sources[e["source"]].get("file", ""),
                     "sections": json.dumps([section.strip() for section in e["sections"]]),

@@ -1,8 +1,9 @@
 """Response generation inside the Rasa server (endpoints.yml `nlg: type: bot.content.nlg.AllianceNLG`).
 
-Domain responses need no action server, so this is where the crisis reply gets
-the deployment's emergency numbers and one-tap buttons, and where every later
-response gets the reminder of those numbers.
+Domain responses need no action server, so this is where every response gets the
+configured region's numbers and terms (`{emergency_number}`, `{emergency_room}`,
+`{licensing_body}`...), the crisis reply its one-tap buttons, and every later
+response the reminder of those numbers.
 """
 
 from __future__ import annotations
@@ -27,11 +28,19 @@ BUTTON_CHANNELS = frozenset({"rest", "socketio"})
 NO_REMINDER = frozenset({CRISIS_RESPONSE, "utter_out_of_scope"})
 
 
+def _title(shown: str, dialed: str) -> str:
+    """A button names what it dials: "9-1-1" as shown, but "112", not "112 or 999"."""
+    return shown if "".join(ch for ch in shown if ch.isdigit() or ch == "+") == dialed else dialed
+
+
 def crisis_buttons(emergency: config.Emergency) -> list[dict[str, str]]:
     return [
-        {"title": f"Call {emergency.number_display}", "payload": f"tel:{emergency.number}"},
-        {"title": f"Call {emergency.line}", "payload": f"tel:{emergency.line}"},
-        {"title": f"Text {emergency.text_number}", "payload": f"sms:{emergency.text_number}"},
+        {"title": f"Call {_title(emergency.number_display, emergency.number)}", "payload": f"tel:{emergency.number}"},
+        {"title": f"Call {_title(emergency.line_display, emergency.line)}", "payload": f"tel:{emergency.line}"},
+        {
+            "title": f"Text {_title(emergency.text_display, emergency.text_number)}",
+            "payload": f"sms:{emergency.text_number}",
+        },
     ]
 
 
@@ -44,8 +53,10 @@ class AllianceNLG(TemplatedNaturalLanguageGenerator):
         domain: Domain | None = None,
         responses: Dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(responses if responses is not None else (domain.responses if domain else {}))
+        # Read at server start (Rasa builds the NLG while loading the agent): an unknown
+        # ALLIANCE_REGION raises here and the server does not start with wrong numbers.
         self.emergency = config.emergency()
+        super().__init__(responses if responses is not None else (domain.responses if domain else {}))
 
     async def generate(
         self, utter_action: str, tracker: DialogueStateTracker, output_channel: str, **kwargs: Any

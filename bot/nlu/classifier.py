@@ -346,7 +346,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
         No intent (so the fallback asks what they meant) for an empty message, an
         untrained model, or a message with no word or n-gram seen in training: its
-        scores would be the SVM's intercepts alone, which favour the biggest intent.
+        scores would be the SVM's intercepts alone, which favor the biggest intent.
         """
         nothing: tuple[Dict[str, Any], List[Dict[str, Any]]] = ({"name": None, "confidence": 0.0}, [])
         if self.model is None or not message.get(TEXT):

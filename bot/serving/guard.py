@@ -3,7 +3,7 @@
 Every fix replaces a piece of Rasa's internals with code written against one
 release; on another release the piece may have changed under it. So on any other
 Rasa or rasa-sdk version, or with `ALLIANCE_STOCK_RASA=1` (for debugging and for
-comparing behaviour), the launcher applies none of them and the stores behave as
+comparing behavior), the launcher applies none of them and the stores behave as
 the Rasa stores they extend: Alliance runs as stock Rasa.
 """
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -34,6 +35,8 @@ SCREENSHOTS = config.ROOT / "build"
 REPLY_MS = 90_000  # a reply on a busy 2-core machine; waits end as soon as it shows
 XSS = "<img src=x onerror=alert(1)>"
 CRISIS = "i want to kill myself"
+NEUTRAL_STRIP = "In an emergency, call your local emergency number."
+GB_REGION = {"region": "GB", "emergency_number": "999", "emergency_tel": "999", "strip": "In an emergency call 999"}
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 # The socket.io channel the widget needs (Rasa's own loses replies: see its docstring).
 SOCKETIO_CHANNEL = "bot.channels.widget.WidgetSocketIOInput"
@@ -316,15 +319,15 @@ def test_keyboard_only_on_a_small_screen(running, site: str, browser: Any) -> No
     expect = sync_api.expect
     tab = Page(browser, width=360, height=740)
     try:
-        tab.open_demo(site, server=pair.rasa_url, emergency="999")
+        tab.open_demo(site, server=pair.rasa_url)
         tab.launcher.focus()
         tab.page.keyboard.press("Enter")
         expect(tab.panel).to_be_visible()
         expect(tab.input).to_be_focused()
         tab.no_horizontal_scroll(360)
         strip = tab.panel.locator(".aw-emergency")
-        expect(strip).to_have_text("In an emergency call 999")  # data-emergency
-        expect(strip.get_by_role("link", name="999")).to_have_attribute("href", "tel:999")
+        expect(strip).to_have_text("In an emergency call 9-1-1")  # the server's region
+        expect(strip.get_by_role("link", name="9-1-1")).to_have_attribute("href", "tel:911")
 
         tab.page.keyboard.press("Enter")  # empty
         tab.page.keyboard.type("   ")
@@ -353,7 +356,7 @@ def test_keyboard_only_on_a_small_screen(running, site: str, browser: Any) -> No
             if "Clear the conversation" in seen[-1]:
                 break
         joined = "\n".join(seen)
-        assert "|log|" in joined and "a|||999" in joined and "Close the chat" in joined, seen
+        assert "|log|" in joined and "a|||9-1-1" in joined and "Close the chat" in joined, seen
         assert "Clear the conversation" in seen[-1], seen
 
         (before,) = tab.storage()["session"].values()
@@ -509,7 +512,9 @@ def test_other_sites_are_refused(running, site: str, tab: Page) -> None:
     tab.input.fill("can I text my therapist?")
     tab.input.press("Enter")
     expect(tab.log.locator(".aw-note")).to_contain_text("can't reach the assistant")
-    expect(tab.log.locator(".aw-note")).to_contain_text("In an emergency call 9-1-1")
+    # CORS keeps the region route from this page as well: no number rather than a guessed one.
+    expect(tab.log.locator(".aw-note")).to_contain_text(NEUTRAL_STRIP)
+    expect(tab.panel.locator(".aw-emergency")).to_have_text(NEUTRAL_STRIP)
     assert tab.errors == []
 
 
@@ -581,3 +586,126 @@ def test_bot_text_is_rendered_safely(site: str, tab: Page) -> None:
     expect(tab.user.last).to_have_text("You: Menu")
     expect(tab.bot.last).to_have_text("Alliance: ok")
     assert sent == ["/help"]
+
+
+# ---------------------------------------------------- the strip and the region
+
+
+def _page_text(tab: Page) -> str:
+    """Everything the page shows, the widget's shadow root included."""
+    return tab.page.evaluate(
+        "() => document.body.innerText + '\\n' + document.querySelector('#alliance-widget').shadowRoot.textContent"
+    )
+
+
+@pytest.fixture(scope="module")
+def running_gb(tmp_path_factory: pytest.TempPathFactory, site: str, browser: Any):
+    """A second Rasa and action server, for the United Kingdom (ALLIANCE_REGION=GB)."""
+    workdir = tmp_path_factory.mktemp("widget-gb")
+    db = answers.build_database(config.answers_source(), workdir / "answers.db")
+    credentials = workdir / "credentials.yml"
+    credentials.write_text(CREDENTIALS.format(origins=site), encoding="utf-8")
+    pair = servers.start(
+        workdir, db, extra_args=("--credentials", str(credentials), "--cors", site), env={"ALLIANCE_REGION": "GB"}
+    )
+    yield pair
+    pair.stop_all()
+
+
+@pytest.mark.e2e
+def test_the_region_route_answers_with_the_servers_region(running, running_gb) -> None:
+    pair, _ = running
+    us = requests.get(f"{pair.rasa_url}/webhooks/socketio/region", timeout=30)
+    assert us.status_code == 200 and us.headers["Content-Type"].startswith("application/json")
+    assert us.json() == {
+        "region": "US", "emergency_number": "9-1-1", "emergency_tel": "911", "strip": "In an emergency call 9-1-1",
+    }  # fmt: skip
+    assert requests.get(f"{running_gb.rasa_url}/webhooks/socketio/region", timeout=30).json() == GB_REGION
+
+
+@pytest.mark.e2e
+def test_the_strip_shows_the_servers_region(running_gb, site: str, tab: Page) -> None:
+    """A server set up for GB: 999 in the strip and in the replies, 9-1-1 nowhere on the page."""
+    expect = sync_api.expect
+    tab.open_demo(site, server=running_gb.rasa_url)
+    tab.open_widget()
+    strip = tab.panel.locator(".aw-emergency")
+    expect(strip).to_have_text("In an emergency call 999")
+    expect(strip.get_by_role("link", name="999")).to_have_attribute("href", "tel:999")
+    assert any(url == f"{running_gb.rasa_url}/webhooks/socketio/region" for url in tab.requests)
+
+    tab.send(CRISIS)
+    expect(tab.bot.first).to_contain_text("call 999")  # the welcome, from the same server
+    crisis = tab.bot.filter(has=tab.page.locator('a[href="tel:999"]'))
+    expect(crisis).to_have_count(1)
+    expect(crisis).to_contain_text("A&E")
+    expect(crisis).to_contain_text("116 123")
+    expect(crisis.locator('a[href="tel:116123"]')).to_have_count(1)
+    expect(crisis.locator('a[href="sms:85258"]')).to_have_count(1)
+    text = _page_text(tab)
+    assert "999" in text
+    for other in ("9-1-1", "emergency room", "state's licensing board"):
+        assert other not in text, other
+    for number in ("911", "988", "741741"):  # whole numbers: a port may hold these digits
+        assert not re.search(rf"(?<![0-9]){number}(?![0-9])", text), number
+    assert tab.page.locator('a[href="tel:911"]').count() == 0
+    assert tab.errors == []
+
+
+@pytest.mark.e2e
+def test_the_strip_is_neutral_until_the_server_answers_and_keeps_the_last_number(site: str, tab: Page) -> None:
+    """No server runs here: the region route is answered (late, then not at all) by the test."""
+    expect = sync_api.expect
+    server = "http://127.0.0.1:9"  # nobody listens
+    region_url = f"{server}/webhooks/socketio/region"
+    held: list[Any] = []
+    tab.page.route(region_url, lambda route: held.append(route))  # asked, not answered yet
+    tab.open_demo(site, server=server, transport="rest")
+    tab.open_widget()
+    strip = tab.panel.locator(".aw-emergency")
+    expect(strip).to_have_text(NEUTRAL_STRIP)  # nothing misleading meanwhile
+    expect(strip.locator("a")).to_have_count(0)
+    deadline = time.monotonic() + 30
+    while not held and time.monotonic() < deadline:  # the route handler runs while Playwright waits
+        tab.page.wait_for_timeout(100)
+    assert held, "the widget asks the server for its region at start"
+    held[0].fulfill(json=GB_REGION)
+    expect(strip).to_have_text("In an emergency call 999")
+    expect(strip.get_by_role("link", name="999")).to_have_attribute("href", "tel:999")
+
+    # Later the server can't be reached: the strip keeps the last number it was told.
+    tab.page.unroute(region_url)
+    tab.page.route(region_url, lambda route: route.abort())
+    tab.page.reload()
+    tab.open_widget()
+    expect(strip).to_have_text("In an emergency call 999")
+    tab.input.fill("can I text my therapist?")  # the REST channel isn't there either
+    tab.input.press("Enter")
+    expect(tab.log.locator(".aw-note")).to_contain_text("In an emergency call 999.")
+
+    # An answer that isn't what the route sends changes nothing.
+    tab.page.unroute(region_url)
+    tab.page.route(region_url, lambda route: route.fulfill(json={**GB_REGION, "emergency_tel": "javascript:alert(1)"}))
+    tab.page.reload()
+    tab.open_widget()
+    expect(strip).to_have_text("In an emergency call 999")
+    expect(strip.get_by_role("link", name="999")).to_have_attribute("href", "tel:999")
+    assert tab.dialogs == [] and tab.errors == []
+
+
+@pytest.mark.e2e
+def test_neither_server_starts_with_an_unknown_region(tmp_path: Path) -> None:
+    """ALLIANCE_REGION=FR: a clear error at start that lists the known regions, never the US numbers."""
+    db = answers.build_database(config.answers_source(), tmp_path / "answers.db")
+    with pytest.raises(RuntimeError, match="exited"):
+        servers.start(tmp_path, db, with_actions=False, env={"ALLIANCE_REGION": "FR"})
+    log = (tmp_path / "servers.log").read_text(errors="replace")
+    assert "ALLIANCE_REGION='FR' is not a region Alliance knows. Known regions: US, CA, GB (or UK), IE, AU, NZ" in log
+
+    env = servers._env(ALLIANCE_REGION="FR", ALLIANCE_ANSWERS_DB=str(db))
+    actions = subprocess.run(
+        [*servers.ACTIONS[False], "--actions", "actions", "--port", str(servers.free_port())],
+        cwd=config.ROOT, env=env, capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    assert actions.returncode != 0
+    assert "ALLIANCE_REGION='FR' is not a region Alliance knows" in actions.stderr + actions.stdout

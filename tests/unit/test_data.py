@@ -16,6 +16,7 @@ FAQ_TOPICS = [
     "faq_personal_questions", "faq_religion", "faq_sex", "faq_search_online", "faq_parting_ways",
     "faq_trust", "faq_empathy", "faq_consistency", "faq_corrective_experience", "faq_challenge",
     "faq_collaboration", "faq_cultural_fit", "faq_rupture_repair", "faq_therapist_growth",
+    "faq_red_flags", "faq_dependence", "faq_ending_well", "faq_good_fit",
 ]  # fmt: skip
 CONTRACT_INTENTS = set(FAQ_TOPICS) | {
     "find_therapist", "medical_advice", "crisis",

@@ -124,3 +124,8 @@ def test_an_answer_resting_on_several_sections_cites_them_all(tmp_path: Path) ->
     assert answer.citation == (
         f'Source: "{answer.article}", sections "Can I text my therapist?" and "What are therapeutic boundaries?".'
     )
+
+
+def test_a_blank_line_in_the_source_starts_a_paragraph() -> None:
+    text = yaml.safe_load("more: >-\n  First   paragraph,\n  still the first.\n\n  Second one.\n")["more"]
+    assert answers.paragraphs(text) == "First paragraph, still the first.\n\nSecond one."
