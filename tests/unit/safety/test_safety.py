@@ -22,20 +22,26 @@ RULE_EXAMPLES = {
     "danger.want_to_die": [
         "I want to end my life", "everyone would be better off without me", "I wrote a goodbye letter",
         "my sister says she wants to die", "i can't go on", "i don't want to be alive anymore",
-        "done with being alive", "it's starting to feel like a plan",
+        "done with being alive", "it's starting to feel like a plan", "i keep wishing i'd get hit by a bus",
+        "if i was gone it would be a relief for everyone",
     ],
     "danger.means_and_plans": [
         "I've been saving up my pills", "i'm standing on the bridge", "i bought a rope",
         "she said she'd drive her car into a tree",
     ],
-    "danger.overdose": ["she swallowed a bottle of pills", "i mixed my meds with vodka", "he od'd"],
+    "danger.overdose": [
+        "she swallowed a bottle of pills", "i mixed my meds with vodka", "he od'd", "he took way too much oxy",
+    ],
     "danger.medical_emergency": ["he's not breathing", "my mom is unconscious", "i'm having a medical emergency"],
     "danger.harm_others": ["i'm going to kill him", "i want to stab my roommate", "i'm gonna shoot up the school"],
     "danger.violence_now": ["my husband is hitting me", "someone broke into my house", "he's going to kill me"],
     "danger.child_at_risk": [
         "my uncle touches me when we're alone", "a man is grooming my daughter", "he said nobody would believe me",
     ],
-    "danger.danger_now": ["i'm in danger", "i'm not safe at home", "please call an ambulance now"],
+    "danger.danger_now": [
+        "i'm in danger", "i'm not safe at home", "please call an ambulance now", "someone call 999 now",
+        "calling 000 please",
+    ],
     "guarded.suicide_mentions": ["my friend is talking about suicide", "thoughts of death again", "i overdosed"],
     "guarded.medical": ["i think i'm having a heart attack", "my brother is having a seizure", "there's so much blood"],
     "guarded.violence": ["i was just raped", "my dad is abusive", "he has a gun"],
@@ -43,6 +49,8 @@ RULE_EXAMPLES = {
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
 NOT_DANGER = [
+    "i drink too much coffee before sessions", "i hope i get the job", "i took too much time on my homework",
+    "my therapist thinks i rely on her too much", "i hope my sister gets hit by the ball lol",
     "this homework is killing me", "I'd kill for a coffee", "my therapist hurt my feelings", "I want to end therapy",
     "can I talk about death in therapy", "i'm dying to see that movie", "that meeting was murder",
     "i want to end my sessions", "my feet are killing me", "can i text my therapist", "what is transference",
