@@ -58,6 +58,26 @@ def related_buttons() -> int:
     return int(os.environ.get("ALLIANCE_RELATED", "3"))
 
 
+def records_db() -> Path:
+    """What the report reads: turns, votes and, when opted in, the review queue (never other text)."""
+    return _path("ALLIANCE_RECORDS_DB", ROOT / "var" / "records.db")
+
+
+def records_days() -> int:
+    """How many days turns and votes are kept."""
+    return int(os.environ.get("ALLIANCE_RECORDS_DAYS", "365"))
+
+
+def keep_misses() -> bool:
+    """`ALLIANCE_KEEP_MISSES=true`: keep the redacted text of questions the bot missed, for review."""
+    return os.environ.get("ALLIANCE_KEEP_MISSES", "").strip().lower() in ("1", "true", "yes")
+
+
+def misses_days() -> int:
+    """How many days a kept question waits for review before it is deleted unread."""
+    return int(os.environ.get("ALLIANCE_MISSES_DAYS", "30"))
+
+
 def escalations_db() -> Path:
     """Where crisis escalations are recorded (time, conversation, channel, layer; never text)."""
     return _path("ALLIANCE_ESCALATIONS_DB", ROOT / "var" / "escalations.db")

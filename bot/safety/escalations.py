@@ -15,6 +15,7 @@ import sqlite_utils
 
 from bot import config
 from bot.safety import SAFETY_KEY
+from bot.stores.private import open_private
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,6 @@ def record(
 ) -> dict[str, Any]:
     """Append one escalation and return the row written."""
     path = path or config.escalations_db()
-    path.parent.mkdir(parents=True, exist_ok=True)
     row = {
         "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "conversation_id": conversation_id,
@@ -38,7 +38,7 @@ def record(
         "layer": layer or "unknown",
         "rule": rule or "",
     }
-    db = sqlite_utils.Database(path)
+    db = open_private(path)
     try:
         db["escalations"].insert(row, pk="id", columns=COLUMNS, alter=False)
     finally:
