@@ -8,6 +8,7 @@ import pytest
 from rasa.shared.utils.io import read_config_file
 
 from bot import config
+from bot.config import regions
 
 CHANNEL_VARS = ("SLACK_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL", "TELEGRAM_TOKEN", "TELEGRAM_SECRET_TOKEN")
 
@@ -92,7 +93,7 @@ def test_every_preset_is_filed_under_its_own_iso_code() -> None:
      ("+44 20 7946 0000", "+442079460000"), ("116 123", "116123"), ("no number", "")],
 )  # fmt: skip
 def test_links_dial_the_first_number_shown(shown: str, dialed: str) -> None:
-    assert config.dial(shown) == dialed
+    assert regions.dial(shown) == dialed
 
 
 def test_each_emergency_field_can_be_overridden(monkeypatch: pytest.MonkeyPatch) -> None:
