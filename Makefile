@@ -88,6 +88,19 @@ serve: setup ## run the server (REST, widget; Slack, Telegram when set), actions
 bench: setup ## measure this config against stock Rasa; writes docs/benchmarks.md
 	$(PY) -m bench.run
 
+# The report page for a clinic (bot/tools/report.py): counts only, never message text.
+# SINCE and UNTIL are dates (YYYY-MM-DD), UNTIL the day after the last; unset, the last 7 days.
+SINCE ?=
+UNTIL ?=
+.PHONY: report
+report: $(ANSWERS) ## write build/report.html for a clinic (SINCE=, UNTIL= dates; default the last 7 days)
+	$(PY) -m bot report $(if $(SINCE),--since $(SINCE)) $(if $(UNTIL),--until $(UNTIL))
+
+# The questions it missed, redacted, kept only with ALLIANCE_KEEP_MISSES (bot/tools/review.py).
+.PHONY: review
+review: $(VENV)/.installed ## review the questions it missed: train, dismiss or delete each one
+	@$(PY) -m bot review
+
 lint: $(VENV)/.installed ## ruff
 	$(VENV)/bin/ruff check .
 

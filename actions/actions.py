@@ -28,6 +28,15 @@ logger = logging.getLogger(__name__)
 config.emergency()
 
 
+def reached_crisis(tracker: Tracker) -> bool:
+    """Whether the latest message, or the conversation before it, reached the crisis layer."""
+    latest = tracker.latest_message or {}
+    safety = latest.get("safety") or {}
+    return bool(
+        tracker.get_slot("crisis") or safety.get("crisis") or (latest.get("intent") or {}).get("name") == "crisis"
+    )
+
+
 class ReplyAction(Action, abc.ABC):
     """Dispatches a `bot.content.replies.Reply` and stores its slots (abstract: never registered)."""
 
@@ -50,8 +59,9 @@ class ActionAnswerFaq(ReplyAction):
 
     def reply(self, tracker: Tracker, store: AnswerStore) -> replies.Reply:
         # The intent the policies acted on (the ranking may lag behind an override).
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        return replies.answer_topic(store, intent)
+        latest = tracker.latest_message or {}
+        intent = (latest.get("intent") or {}).get("name")
+        return replies.answer_question(store, intent, tracker.get_latest_input_channel(), latest.get("text"))
 
 
 class ActionTellMore(ReplyAction):
@@ -68,7 +78,23 @@ class ActionSuggestTopics(ReplyAction):
 
     def reply(self, tracker: Tracker, store: AnswerStore) -> replies.Reply:
         latest = tracker.latest_message or {}
-        return replies.suggest_topics(store, latest.get("text") or "", latest.get("intent_ranking") or [])
+        ranking = latest.get("intent_ranking") or []
+        channel = tracker.get_latest_input_channel()
+        return replies.not_understood(store, latest.get("text") or "", ranking, channel, reached_crisis(tracker))
+
+
+class ActionRecordFeedback(ReplyAction):
+    """Records "Helpful" or "Not helpful" on the answer in the `topic` slot: the latest intent is the vote."""
+
+    def name(self) -> str:
+        return "action_record_feedback"
+
+    def reply(self, tracker: Tracker, store: AnswerStore) -> replies.Reply:
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        channel, question = tracker.get_latest_input_channel(), tracker.get_slot(replies.QUESTION_SLOT)
+        return replies.record_feedback(
+            store, tracker.get_slot("topic"), intent, channel, question, reached_crisis(tracker)
+        )
 
 
 class ActionShowMenu(ReplyAction):

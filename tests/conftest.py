@@ -12,6 +12,13 @@ from bot import config
 from bot.content import answers
 
 
+@pytest.fixture(autouse=True)
+def private_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test writes the deployment's own records or escalations under var/."""
+    monkeypatch.setenv("ALLIANCE_RECORDS_DB", str(tmp_path / "records.db"))
+    monkeypatch.setenv("ALLIANCE_ESCALATIONS_DB", str(tmp_path / "escalations.db"))
+
+
 @pytest.fixture
 def answers_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The real answer source built into a private database the actions will read."""

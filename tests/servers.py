@@ -125,6 +125,7 @@ def start(
     env = _env(
         ALLIANCE_ANSWERS_DB=str(answers_db),
         ALLIANCE_ESCALATIONS_DB=str(workdir / "escalations.db"),
+        ALLIANCE_RECORDS_DB=str(workdir / "records.db"),
         ALLIANCE_ACTION_URL=f"http://127.0.0.1:{actions_port}/webhook",
         **(env or {}),
     )

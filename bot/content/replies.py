@@ -6,17 +6,34 @@ without a running server.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from bot import config
 from bot.content.answers import Answer, AnswerStore
+from bot.stores import misses, records
+
+logger = logging.getLogger(__name__)
 
 MORE_PAYLOAD = "/affirm"
+HELPFUL_PAYLOAD = "/feedback_helpful"
+NOT_HELPFUL_PAYLOAD = "/feedback_not_helpful"
+ASK_AGAIN_PAYLOAD = "/ask_again"
+# The vote each feedback intent (the "Helpful" and "Not helpful" buttons) stands for.
+VOTES = {"feedback_helpful": records.HELPFUL, "feedback_not_helpful": records.NOT_HELPFUL}
+# The most buttons one message carries: Rasa's Slack output sends a message with more
+# without any of its buttons. After an answer, related topics give way to the vote.
+MAX_BUTTONS = 5
+# The question just answered, remembered only where missed questions are kept for review.
+QUESTION_SLOT = "question"
 NO_ANSWER = "I don't have a reviewed answer for that yet."
 MORE_OFFER = "Would you like me to tell you more?"
 RELATED_INTRO = "Related topics:"
 MENU_INTRO = "Here are questions people often ask. Pick one, or type your own question:"
+VOTE_THANKS = "Thanks for letting me know. I'm glad it helped."
+VOTE_SORRY = "Sorry that didn't help. Try a related topic below, or ask your question in other words."
+NOTHING_TO_VOTE_ON = "Thanks for the feedback. I haven't answered a question yet, so there's nothing to rate."
 
 
 @dataclass
@@ -56,21 +73,78 @@ def menu_messages(store: AnswerStore, intro: str = MENU_INTRO) -> list[dict[str,
     return [{"text": text, "buttons": [button(a) for a in featured]}]
 
 
-def _related_buttons(store: AnswerStore, answer: Answer) -> list[dict[str, str]]:
-    return [button(a) for a in store.get_many(answer.related)][: config.related_buttons()]
+def _related_buttons(store: AnswerStore, answer: Answer, room: int = MAX_BUTTONS) -> list[dict[str, str]]:
+    return [button(a) for a in store.get_many(answer.related)][: max(0, min(config.related_buttons(), room))]
+
+
+def _vote_buttons() -> list[dict[str, str]]:
+    return [{"title": "Helpful", "payload": HELPFUL_PAYLOAD}, {"title": "Not helpful", "payload": NOT_HELPFUL_PAYLOAD}]
 
 
 def answer_topic(store: AnswerStore, topic: str | None) -> Reply:
-    """The vetted short answer, its source and an offer to tell more, or a clear 'not yet'."""
+    """The vetted short answer, its source and an offer to tell more or rate it, or a clear 'not yet'."""
     answer = store.get(topic)
     if answer is None:
         return Reply(menu_messages(store, NO_ANSWER + " " + MENU_INTRO), {"more_topic": None})
     # The offer goes in a message of its own: button prompts (the shell's, say) show one line.
-    buttons = [{"title": "Tell me more", "payload": MORE_PAYLOAD}, *_related_buttons(store, answer)]
+    more, votes = [{"title": "Tell me more", "payload": MORE_PAYLOAD}], _vote_buttons()
+    related = _related_buttons(store, answer, MAX_BUTTONS - len(more) - len(votes))
     return Reply(
-        [{"text": f"{in_region(answer.short)}\n\n{answer.citation}"}, {"text": MORE_OFFER, "buttons": buttons}],
+        [
+            {"text": f"{in_region(answer.short)}\n\n{answer.citation}"},
+            {"text": MORE_OFFER, "buttons": [*more, *related, *votes]},
+        ],
         {"topic": topic, "more_topic": topic},
     )
+
+
+def _record(write: Callable[..., Any], *args: Any) -> None:
+    """Add a row for the report; a record that can't be written never costs the person their reply."""
+    try:
+        write(*args)
+    except Exception as exc:  # sqlite3, OSError, a bad path: logged without any text of the conversation
+        logger.error("could not write to the records database: %s", type(exc).__name__)
+
+
+def answer_question(store: AnswerStore, topic: str | None, channel: str | None, question: str | None = None) -> Reply:
+    """`answer_topic`, and a row in the records (`turns`) when an answer went out, never the question's text.
+
+    Only where the deployment keeps missed questions for review (`config.keep_misses`) is the
+    question remembered in a slot, so that a "Not helpful" can queue it.
+    """
+    reply = answer_topic(store, topic)
+    if reply.slots.get("topic"):
+        _record(records.record_turn, channel, topic, records.ANSWER)
+        reply.slots[QUESTION_SLOT] = question if config.keep_misses() else None
+    return reply
+
+
+def record_feedback(
+    store: AnswerStore,
+    topic: str | None,
+    intent: str | None,
+    channel: str | None,
+    question: str | None = None,
+    crisis: bool = False,
+) -> Reply:
+    """A "Helpful" or "Not helpful" on the answer to `topic`, recorded by topic and answer version, never text.
+
+    Helpful gets thanks; not helpful an apology, the related topics and a way to ask again. With
+    nothing answered yet (or no vote in `intent`), nothing is recorded and the menu follows.
+    """
+    vote = VOTES.get(intent or "")
+    answer = store.get(topic)
+    if answer is None or vote is None:
+        return Reply(menu_messages(store, NOTHING_TO_VOTE_ON + " " + MENU_INTRO), {"more_topic": None})
+    version = records.answer_version(answer.reviewed, answer.short, answer.more)
+    _record(records.record_vote, channel, answer.topic, version, vote)
+    if vote == records.HELPFUL:
+        return Reply([{"text": VOTE_THANKS}])  # "Tell me more" still works: the offer's buttons stay on screen
+    if question:  # kept for review only with the opt-in, redacted, never after a crisis (bot/stores/misses.py)
+        _record(misses.keep, question, channel, misses.NOT_HELPFUL, crisis)
+    again = [{"title": "Ask in other words", "payload": ASK_AGAIN_PAYLOAD}]
+    related = _related_buttons(store, answer, MAX_BUTTONS - len(again))
+    return Reply([{"text": VOTE_SORRY, "buttons": [*related, *again]}], {QUESTION_SLOT: None})
 
 
 def tell_more(store: AnswerStore, topic: str | None) -> Reply:
@@ -105,3 +179,15 @@ def suggest_topics(store: AnswerStore, text: str, ranking: Iterable[Mapping[str,
         [{"text": "I'm not sure I understood. Did you mean one of these?", "buttons": [button(a) for a in answers]}],
         {"more_topic": None},
     )
+
+
+def not_understood(
+    store: AnswerStore, text: str, ranking: Iterable[Mapping[str, Any]], channel: str | None, crisis: bool = False
+) -> Reply:
+    """`suggest_topics`, and a row in the records (`turns`) for a question not understood, never its text.
+
+    With the opt-in, the redacted question also waits for review, unless it reached a crisis level.
+    """
+    _record(records.record_turn, channel, None, records.FALLBACK)
+    _record(misses.keep, text, channel, misses.FALLBACK, crisis)
+    return suggest_topics(store, text, ranking)

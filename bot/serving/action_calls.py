@@ -31,6 +31,7 @@ CURRENT_TURN_ACTIONS = frozenset(
         "action_suggest_topics",
         "action_show_menu",
         "action_record_escalation",
+        "action_record_feedback",
         "action_session_start",
     }
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import os
 import sys
@@ -58,6 +59,39 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _review(args: argparse.Namespace) -> int:
+    """Walk the queue of missed questions: train, dismiss or delete each one (bot/tools/review.py)."""
+    from bot.tools import review
+
+    review.review(path=args.db, nlu_file=args.nlu, domain_file=args.domain)
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    """Write the clinic's report page for a period: counts only, never message text (bot/tools/report.py)."""
+    from bot.tools import report
+
+    try:
+        data = report.write(
+            args.out,
+            args.records or config.records_db(),
+            args.escalations or config.escalations_db(),
+            args.since,
+            args.until,
+            report.THRESHOLD if args.threshold is None else args.threshold,
+            report.MIN_VOTES if args.min_votes is None else args.min_votes,
+        )
+    except ValueError as exc:
+        print(f"report: {exc}", file=sys.stderr)
+        return 2
+    period = report.period_words(data["since"], data["until"])
+    print(
+        f"report: {period} -> {args.out} ({data['questions']} questions, {len(data['flagged'])} answers to review, "
+        f"{data['escalations']['total']} crisis escalations)"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="alliance", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -80,6 +114,20 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("show", help="print the reply a topic gets, from the built store")
     p.add_argument("topic")
     p.set_defaults(func=_show)
+    p = sub.add_parser("review", help="review the questions it missed, redacted (kept only with ALLIANCE_KEEP_MISSES)")
+    p.add_argument("--db", type=Path, default=None, help="the queue (default: ALLIANCE_RECORDS_DB)")
+    p.add_argument("--nlu", type=Path, default=config.DATA_DIR / "nlu.yml", help="where trained examples go")
+    p.add_argument("--domain", type=Path, default=config.ROOT / "domain.yml", help="the intents to choose from")
+    p.set_defaults(func=_review)
+    p = sub.add_parser("report", help="write the report page for a clinic: counts of questions, votes, escalations")
+    p.add_argument("--since", type=dt.date.fromisoformat, help="first day, YYYY-MM-DD (default: 6 days ago)")
+    p.add_argument("--until", type=dt.date.fromisoformat, help="the day after the last one (default: tomorrow)")
+    p.add_argument("--records", type=Path, default=None, help="the records (default: ALLIANCE_RECORDS_DB)")
+    p.add_argument("--escalations", type=Path, default=None, help="the escalations (default: ALLIANCE_ESCALATIONS_DB)")
+    p.add_argument("--out", type=Path, default=config.BUILD_DIR / "report.html", help="(default: build/report.html)")
+    p.add_argument("--threshold", type=float, help="flag answers whose share of Helpful is below this (0.6)")
+    p.add_argument("--min-votes", type=int, help="judge only answers with at least this many votes (5)")
+    p.set_defaults(func=_report)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     return args.func(args)

@@ -21,7 +21,8 @@ import pytest
 import requests
 
 from bot import config
-from bot.content import answers
+from bot.content import answers, replies
+from bot.stores import records
 from tests import servers
 
 pytestmark = pytest.mark.e2e
@@ -135,7 +136,11 @@ def start_chat(workdir: Path, under_make: bool) -> Terminal:
     actions_port, rasa_port = servers.free_port(), servers.free_port()
     db = answers.build_database(config.answers_source(), workdir / "answers.db")
     env = dict(
-        os.environ, TERM="xterm", ALLIANCE_ANSWERS_DB=str(db), ALLIANCE_ESCALATIONS_DB=str(workdir / "escalations.db")
+        os.environ,
+        TERM="xterm",
+        ALLIANCE_ANSWERS_DB=str(db),
+        ALLIANCE_ESCALATIONS_DB=str(workdir / "escalations.db"),
+        ALLIANCE_RECORDS_DB=str(workdir / "records.db"),
     )
     env.pop("ALLIANCE_ACTION_URL", None)  # the chat points Rasa at its own action server
     command = [sys.executable, "-m", "bot", "chat", "--actions-port", str(actions_port), "--rasa-port", str(rasa_port)]
@@ -250,3 +255,35 @@ def test_ctrl_c_at_a_button_question_ends_every_process(chat) -> None:
     terminal.type(b"\x03")
     assert_nothing_left(running)
     assert terminal.leader.wait(30) == 0
+
+
+DOWN = b"\x1b[B"  # the arrow key, as a terminal sends it
+
+
+def test_choosing_helpful_after_an_answer_records_a_vote(chat, tmp_path: Path) -> None:
+    running = chat()
+    terminal, db = running.terminal, tmp_path / "records.db"  # the chat's ALLIANCE_RECORDS_DB
+    store = answers.AnswerStore(tmp_path / "answers.db")
+    texting = store.get("faq_texting")
+    titles = [b["title"] for b in replies.answer_topic(store, "faq_texting").messages[-1]["buttons"]]
+    terminal.type(b"can I text my therapist?\r")
+    terminal.read_until(lambda: BUTTONS in terminal.text(), "button question", timeout=120)
+    shown = terminal.text()
+    assert f"{titles.index('Helpful') + 1}: Helpful (/feedback_helpful)" in shown
+    assert f"{titles.index('Not helpful') + 1}: Not helpful (/feedback_not_helpful)" in shown
+    assert records.rows("votes", db) == []
+
+    terminal.type(DOWN * titles.index("Helpful") + b"\r")  # the choices start at the first
+    terminal.read_until(lambda: replies.VOTE_THANKS in terminal.text(), "thanks for the vote", timeout=120)
+    [vote] = records.rows("votes", db)
+    assert {k: vote[k] for k in ("channel", "topic", "vote", "version")} == {
+        "channel": "cmdline",  # Rasa's shell
+        "topic": "faq_texting",
+        "vote": records.HELPFUL,
+        "version": records.answer_version(texting.reviewed, texting.short, texting.more),
+    }
+    [turn] = records.rows("turns", db)
+    assert (turn["channel"], turn["topic"], turn["kind"]) == ("cmdline", "faq_texting", records.ANSWER)
+
+    terminal.type(b"/stop\r")
+    assert_nothing_left(running)

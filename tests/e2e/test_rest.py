@@ -8,6 +8,7 @@ import requests
 from bot import config
 from bot.content import answers
 from bot.safety import escalations
+from bot.stores import records
 from tests import servers
 
 pytestmark = pytest.mark.e2e
@@ -17,9 +18,14 @@ pytestmark = pytest.mark.e2e
 def running(tmp_path_factory: pytest.TempPathFactory):
     workdir = tmp_path_factory.mktemp("e2e")
     db = answers.build_database(config.answers_source(), workdir / "answers.db")
-    pair = servers.start(workdir, db)
+    pair = servers.start(workdir, db, env={"ALLIANCE_RECORDS_DB": str(workdir / "records.db")})
     yield pair, answers.AnswerStore(db)
     pair.stop_all()
+
+
+def records_db(pair: servers.Servers):
+    """The records database the servers were started with, in the test's workdir."""
+    return pair.log.parent / "records.db"
 
 
 def texts(reply: list[dict]) -> str:
@@ -46,6 +52,40 @@ def test_five_turn_conversation_over_rest(running) -> None:
 
     fifth = pair.send("thank you so much", user)
     assert "You're welcome" in texts(fifth)
+
+
+def test_not_helpful_over_rest_is_recorded_and_offers_asking_again(running) -> None:
+    pair, store = running
+    user, db = "e2e-feedback", records_db(pair)
+    texting = store.get("faq_texting")
+
+    def answered() -> list[dict]:
+        return [r for r in records.rows("turns", db) if r["channel"] == "rest" and r["kind"] == records.ANSWER]
+
+    turns_before, votes_before = len(answered()), len(records.rows("votes", db))
+
+    answer = pair.send("can I text my therapist about a quite distinctive worry?", user)
+    assert texting.short in texts(answer)
+    offer = answer[-1]
+    assert [b["title"] for b in offer["buttons"]][-2:] == ["Helpful", "Not helpful"]
+    assert [b["payload"] for b in offer["buttons"]][-2:] == ["/feedback_helpful", "/feedback_not_helpful"]
+    turns = answered()
+    assert len(turns) == turns_before + 1 and turns[-1]["topic"] == "faq_texting"
+
+    sorry = pair.send("/feedback_not_helpful", user)
+    assert texts(sorry).startswith("Sorry that didn't help.")
+    payloads = [b["payload"] for m in sorry for b in m.get("buttons", [])]
+    assert payloads[-1] == "/ask_again" and f"/{texting.related[0]}" in payloads
+
+    votes = records.rows("votes", db)
+    assert len(votes) == votes_before + 1
+    vote = votes[-1]
+    assert (vote["channel"], vote["topic"], vote["vote"]) == ("rest", "faq_texting", records.NOT_HELPFUL)
+    assert vote["version"] == records.answer_version(texting.reviewed, texting.short, texting.more)
+    assert "distinctive worry" not in db.read_bytes().decode("latin-1")
+
+    again = pair.send("/ask_again", user)
+    assert texts(again) == "Sure. Type your question in other words and I'll try again."
 
 
 def test_tracker_needs_the_token(running) -> None:
@@ -108,7 +148,7 @@ def test_messages_are_not_logged(running) -> None:
 def without_actions(tmp_path_factory: pytest.TempPathFactory):
     workdir = tmp_path_factory.mktemp("e2e-down")
     db = answers.build_database(config.answers_source(), workdir / "answers.db")
-    pair = servers.start(workdir, db, with_actions=False)
+    pair = servers.start(workdir, db, with_actions=False, env={"ALLIANCE_RECORDS_DB": str(workdir / "records.db")})
     yield pair
     pair.stop_all()
 
@@ -138,7 +178,8 @@ def test_with_the_action_server_down_every_message_is_answered_and_answers_resum
     port = pair.actions_url.rsplit(":", 1)[1]
     pair.procs["actions"] = subprocess.Popen(
         [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", port],
-        cwd=config.ROOT, env=servers._env(ALLIANCE_ESCALATIONS_DB=str(pair.escalations_db)),
+        cwd=config.ROOT,
+        env=servers._env(ALLIANCE_ESCALATIONS_DB=str(pair.escalations_db), ALLIANCE_RECORDS_DB=str(records_db(pair))),
         stdout=pair.log.open("ab"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     servers.wait_for(f"{pair.actions_url}/health", pair.procs["actions"])

@@ -9,13 +9,15 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
+from urllib.parse import urlencode
 
 import pytest
 import requests
 
 from bot import config
 from bot.channels import slack
-from bot.content import answers
+from bot.content import answers, replies
+from bot.stores import records
 from tests import servers
 
 SECRET = "test-signing-secret"
@@ -72,7 +74,7 @@ def sign(body: bytes, timestamp: int | None = None, secret: str = SECRET) -> dic
     }
 
 
-def event(text: str, event_id: str, channel: str) -> bytes:
+def event(text: str, event_id: str, channel: str, user: str = "U1") -> bytes:
     return json.dumps(
         {
             "type": "event_callback",
@@ -81,7 +83,7 @@ def event(text: str, event_id: str, channel: str) -> bytes:
             "event": {
                 "type": "message",
                 "channel_type": "im",
-                "user": "U1",
+                "user": user,
                 "text": text,
                 "channel": channel,
                 "ts": "1.0",
@@ -89,6 +91,31 @@ def event(text: str, event_id: str, channel: str) -> bytes:
             },
         }  # fmt: skip
     ).encode()
+
+
+def button_press(value: str, channel: str, user: str) -> bytes:
+    """The form Slack posts when someone presses a Block Kit button: `payload=` a block_actions JSON."""
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T1"},
+        "user": {"id": user, "team_id": "T1"},
+        "channel": {"id": channel, "name": "directmessage"},
+        "container": {"type": "message", "message_ts": "2.0", "channel_id": channel, "is_ephemeral": False},
+        "message": {"type": "message", "ts": "2.0", "text": "Would you like me to tell you more?"},
+        "trigger_id": "1.2.abc",
+        "response_url": "https://hooks.slack.invalid/actions/T1/1/abc",
+        "actions": [
+            {
+                "type": "button",
+                "action_id": "vote",
+                "block_id": "offer",
+                "text": {"type": "plain_text", "text": "Helpful"},
+                "value": value,
+                "action_ts": "3.0",
+            }
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)}).encode()
 
 
 @pytest.fixture(scope="module", params=[1, 2], ids=["1-worker", "2-workers"])
@@ -105,11 +132,12 @@ def slack_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     )
     db = answers.build_database(config.answers_source(), workdir / "answers.db")
     extra = ("--credentials", str(credentials), "--cors", SITE)
+    records_env = {"ALLIANCE_RECORDS_DB": str(workdir / "records.db")}
     if request.param == 1:
-        pair = servers.start(workdir, db, extra_args=extra)
+        pair = servers.start(workdir, db, extra_args=extra, env=records_env)
     else:
         prefix = servers.private_prefix("slack")
-        env = servers.redis_workers_env(prefix, request.param)
+        env = {**servers.redis_workers_env(prefix, request.param), **records_env}
         pair = servers.start(workdir, db, extra_args=extra, endpoints="endpoints.redis.yml", env=env)
     yield pair, api, answers.AnswerStore(db)
     pair.stop_all()
@@ -134,6 +162,42 @@ def test_signed_event_gets_the_answer_in_mrkdwn(slack_env) -> None:
     assert store.get("faq_texting").short.split(".")[0] in text
     blocks = [b for p in posted for b in p.get("blocks", [])]
     assert any(b["type"] == "actions" and b["elements"][0]["value"] == "/affirm" for b in blocks)
+
+
+def test_pressing_helpful_records_a_slack_vote(slack_env) -> None:
+    pair, api, store = slack_env
+    texting, channel, user = store.get("faq_texting"), "D-vote", "U-vote"
+    db = pair.log.parent / "records.db"  # the servers' ALLIANCE_RECORDS_DB
+    body = event("can I text my therapist?", "Ev-vote", channel, user)
+    assert post(pair, body, sign(body)).status_code == 200
+    posted = api.wait_until(channel, lambda posts: any(p.get("blocks") for p in posts))
+    values = [e["value"] for p in posted for b in p.get("blocks", []) if b["type"] == "actions" for e in b["elements"]]
+    assert values[0] == "/affirm" and values[-2:] == ["/feedback_helpful", "/feedback_not_helpful"]
+
+    before = len(records.rows("votes", db))
+    press = button_press("/feedback_helpful", channel, user)
+    headers = {**sign(press), "Content-Type": "application/x-www-form-urlencoded"}
+    assert post(pair, press, headers).status_code == 200
+    posted = api.wait_until(channel, lambda posts: any(replies.VOTE_THANKS in p.get("text", "") for p in posts))
+    assert replies.VOTE_THANKS in [p.get("text") for p in posted]
+
+    votes = records.rows("votes", db)
+    assert len(votes) == before + 1
+    assert {k: votes[-1][k] for k in ("channel", "topic", "vote", "version")} == {
+        "channel": "slack",
+        "topic": "faq_texting",
+        "vote": records.HELPFUL,
+        "version": records.answer_version(texting.reviewed, texting.short, texting.more),
+    }
+
+
+def test_an_unsigned_button_press_is_rejected(slack_env) -> None:
+    pair, api, _ = slack_env
+    press = button_press("/feedback_helpful", "D-vote-unsigned", "U-vote-unsigned")
+    headers = {**sign(press, secret="wrong-secret"), "Content-Type": "application/x-www-form-urlencoded"}
+    assert post(pair, press, headers).status_code == 401
+    time.sleep(2)  # give a wrongly accepted press time to show up
+    assert api.posted("D-vote-unsigned") == []
 
 
 @pytest.mark.parametrize(

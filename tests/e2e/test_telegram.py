@@ -12,8 +12,9 @@ import requests
 
 from bot import config
 from bot.channels import telegram
-from bot.content import answers
+from bot.content import answers, replies
 from bot.safety import escalations
+from bot.stores import records
 from tests import servers
 from tests.telegram_fake import SECRET, TOKEN, USERNAME, FakeTelegram, callback_update, keyboards, message_update
 
@@ -45,6 +46,7 @@ def live(tmp_path_factory: pytest.TempPathFactory):
         "TELEGRAM_WEBHOOK_URL": WEBHOOK_URL,
         "TELEGRAM_SECRET_TOKEN": SECRET,
         "TELEGRAM_API_URL": api.url,
+        "ALLIANCE_RECORDS_DB": str(workdir / "records.db"),
     }
     try:
         with pytest.MonkeyPatch.context() as mp:  # only the spawned servers see these
@@ -106,6 +108,39 @@ def test_an_answer_with_buttons_then_tell_more(live) -> None:
     assert r.status_code == 200
     assert api.since(mark, "answerCallbackQuery") == [{"callback_query_id": "cb-1002"}]
     assert store.get("faq_texting").more in sent_texts(api.since(mark, "sendMessage"))
+
+
+@pytest.mark.e2e
+def test_not_helpful_from_the_inline_keyboard_is_recorded(live) -> None:
+    pair, api, store = live
+    chat, texting = 1007, store.get("faq_texting")
+    db = pair.log.parent / "records.db"  # the servers' ALLIANCE_RECORDS_DB
+    mark = api.mark()
+    assert post(pair, message_update("can I text my therapist?", chat_id=chat, update_id=1007)).status_code == 200
+    buttons = keyboards(api.since(mark, "sendMessage"))
+    assert buttons[-2:] == [
+        {"text": "Helpful", "callback_data": "/feedback_helpful"},
+        {"text": "Not helpful", "callback_data": "/feedback_not_helpful"},
+    ]
+
+    before = len(records.rows("votes", db))
+    mark = api.mark()
+    press = callback_update("/feedback_not_helpful", chat_id=chat, update_id=1008, query_id="cb-1008")
+    assert post(pair, press).status_code == 200
+    assert api.since(mark, "answerCallbackQuery") == [{"callback_query_id": "cb-1008"}]
+    sent = api.since(mark, "sendMessage")
+    assert sent_texts(sent) == replies.VOTE_SORRY and all(b["chat_id"] == chat for b in sent)
+    offered = [b["callback_data"] for b in keyboards(sent)]
+    assert offered[-1] == "/ask_again" and f"/{texting.related[0]}" in offered
+
+    votes = records.rows("votes", db)
+    assert len(votes) == before + 1
+    assert {k: votes[-1][k] for k in ("channel", "topic", "vote", "version")} == {
+        "channel": "telegram",
+        "topic": "faq_texting",
+        "vote": records.NOT_HELPFUL,
+        "version": records.answer_version(texting.reviewed, texting.short, texting.more),
+    }
 
 
 @pytest.mark.e2e

@@ -21,7 +21,8 @@ from rasa.core.channels.socketio import SocketIOInput
 
 from bot import config
 from bot.channels.widget import WidgetSocketIOInput
-from bot.content import answers
+from bot.content import answers, replies
+from bot.stores import records
 from bot.tools import web as web_server
 from tests import servers
 
@@ -117,7 +118,12 @@ def running(tmp_path_factory: pytest.TempPathFactory, site: str, browser: Any):
     credentials = workdir / "credentials.yml"
     credentials.write_text(CREDENTIALS.format(origins=site), encoding="utf-8")
     # argparse keeps the last --credentials, so this one replaces servers.start()'s.
-    pair = servers.start(workdir, db, extra_args=("--credentials", str(credentials), "--cors", site))
+    pair = servers.start(
+        workdir,
+        db,
+        extra_args=("--credentials", str(credentials), "--cors", site),
+        env={"ALLIANCE_RECORDS_DB": str(workdir / "records.db")},
+    )
     yield pair, answers.AnswerStore(db)
     pair.stop_all()
 
@@ -392,6 +398,40 @@ def test_rest_transport(running, site: str, tab: Page) -> None:
 
 
 @pytest.mark.e2e
+def test_the_helpful_button_records_a_vote(running, site: str, tab: Page) -> None:
+    pair, store = running
+    expect = sync_api.expect
+    db = pair.log.parent / "records.db"  # the servers' ALLIANCE_RECORDS_DB
+    texting = store.get("faq_texting")
+    before = len(records.rows("votes", db))
+    tab.open_demo(site, server=pair.rasa_url)
+    tab.open_widget()
+    expect(tab.host).to_have_attribute("data-connection", "socketio")
+    tab.send("can I text my therapist?")
+    expect(tab.log).to_contain_text(texting.short)
+    helpful = tab.log.get_by_role("button", name="Helpful", exact=True)
+    expect(helpful).to_have_count(1)
+    expect(tab.log.get_by_role("button", name="Not helpful", exact=True)).to_have_count(1)
+    helpful.click()
+    expect(tab.user.last).to_have_text("You: Helpful")  # the title, not "/feedback_helpful"
+    expect(tab.bot.last).to_contain_text(replies.VOTE_THANKS)
+    expect(tab.log).not_to_contain_text("/feedback_helpful")
+
+    deadline = time.monotonic() + 30  # the row is written before the reply is sent; this is only a margin
+    while len(records.rows("votes", db)) == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    votes = records.rows("votes", db)
+    assert len(votes) == before + 1
+    assert {k: votes[-1][k] for k in ("channel", "topic", "vote", "version")} == {
+        "channel": "socketio",
+        "topic": "faq_texting",
+        "vote": records.HELPFUL,
+        "version": records.answer_version(texting.reviewed, texting.short, texting.more),
+    }
+    assert tab.errors == []
+
+
+@pytest.mark.e2e
 def test_long_polling_when_websockets_are_blocked(running, site: str, tab: Page) -> None:
     """socket.io's HTTP transport is cross-origin: it works only because Rasa's --cors admits the page."""
     pair, store = running
@@ -606,7 +646,10 @@ def running_gb(tmp_path_factory: pytest.TempPathFactory, site: str, browser: Any
     credentials = workdir / "credentials.yml"
     credentials.write_text(CREDENTIALS.format(origins=site), encoding="utf-8")
     pair = servers.start(
-        workdir, db, extra_args=("--credentials", str(credentials), "--cors", site), env={"ALLIANCE_REGION": "GB"}
+        workdir,
+        db,
+        extra_args=("--credentials", str(credentials), "--cors", site),
+        env={"ALLIANCE_REGION": "GB", "ALLIANCE_RECORDS_DB": str(workdir / "records.db")},
     )
     yield pair
     pair.stop_all()

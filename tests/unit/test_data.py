@@ -21,6 +21,7 @@ FAQ_TOPICS = [
 CONTRACT_INTENTS = set(FAQ_TOPICS) | {
     "find_therapist", "medical_advice", "crisis",
     "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "help", "out_of_scope",
+    "feedback_helpful", "feedback_not_helpful", "ask_again",
 }  # fmt: skip
 
 
@@ -57,6 +58,8 @@ def test_nlu_intents_are_the_contract_with_enough_examples() -> None:
     assert set(examples) == CONTRACT_INTENTS
     for topic in FAQ_TOPICS:
         assert len(examples[topic]) >= 20, topic
+    for vote in ("feedback_helpful", "feedback_not_helpful"):
+        assert len(examples[vote]) >= 15, vote
 
 
 def test_no_example_is_under_two_intents() -> None:
@@ -158,7 +161,14 @@ def test_every_file_the_readme_names_exists() -> None:
     named = set(re.findall(r"`((?:[\w.-]+/)*[\w-]+\.(?:py|yml|yaml|md|txt|toml|db))`", readme))
     named |= set(re.findall(r"`((?:\.?[\w-]+/)+)`", readme))
     assert named, "the README names no files"
-    generated = {"build/answers.db", "build/credentials.yml", "var/escalations.db", "models/", "build/", ".venv/"}
+    generated = {
+        "build/answers.db",
+        "build/credentials.yml",
+        "var/escalations.db",
+        "var/records.db",
+        "build/report.html",
+    }
+    generated |= {"models/", "build/", ".venv/"}
     missing = [p for p in named if p not in generated and not (ROOT / p).exists()]
     assert missing == []
 
