@@ -55,8 +55,11 @@ $(SPACY): $(VENV)/.installed bot/nlu/spacy_pipeline.py
 $(ANSWERS): $(VENV)/.installed data/answers.yml bot/content/answers.py
 	$(PY) -m bot build-answers
 
+# Trained through the chat's runner (bot/tools/chat.py), without the pages of dependency
+# warnings that would otherwise precede `make chat`'s first prompt.
 $(MODEL): $(VENV)/.installed $(SPACY) $(TRAINING_DATA) $(COMPONENTS)
-	$(LAUNCH) train --fixed-model-name alliance --out models --quiet $(if $(filter $(COMPONENTS),$?),--force)
+	$(PY) -m bot.tools.chat bot.serving.launch train --fixed-model-name alliance --out models --quiet \
+	  $(if $(filter $(COMPONENTS),$?),--force)
 
 # The widget's browser tests drive Debian's Chromium (Playwright can't download one here).
 CHROMIUM := /usr/bin/chromium

@@ -123,11 +123,13 @@ def start(
     token = "e2e-" + os.urandom(8).hex()
     log = workdir / "servers.log"
     env = _env(
-        ALLIANCE_ANSWERS_DB=str(answers_db),
-        ALLIANCE_ESCALATIONS_DB=str(workdir / "escalations.db"),
-        ALLIANCE_RECORDS_DB=str(workdir / "records.db"),
-        ALLIANCE_ACTION_URL=f"http://127.0.0.1:{actions_port}/webhook",
-        **(env or {}),
+        **{
+            "ALLIANCE_ANSWERS_DB": str(answers_db),
+            "ALLIANCE_ESCALATIONS_DB": str(workdir / "escalations.db"),
+            "ALLIANCE_RECORDS_DB": str(workdir / "records.db"),
+            "ALLIANCE_ACTION_URL": f"http://127.0.0.1:{actions_port}/webhook",
+            **(env or {}),  # the caller's settings win
+        }
     )
     servers = Servers(
         f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", token, log, workdir / "escalations.db"

@@ -113,19 +113,19 @@ def site() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory, site: str, browser: Any):
     """Rasa with the REST and socket.io channels, admitting the demo page's origin (CORS)."""
-    workdir = tmp_path_factory.mktemp("widget")
+    pair, db = start_for(tmp_path_factory.mktemp("widget"), site)
+    yield pair, answers.AnswerStore(db)
+    pair.stop_all()
+
+
+def start_for(workdir: Path, site: str, env: dict[str, str] | None = None) -> tuple[servers.Servers, Path]:
+    """The real servers with the widget's channel, for pages from `site`; and their answer store."""
     db = answers.build_database(config.answers_source(), workdir / "answers.db")
     credentials = workdir / "credentials.yml"
     credentials.write_text(CREDENTIALS.format(origins=site), encoding="utf-8")
     # argparse keeps the last --credentials, so this one replaces servers.start()'s.
-    pair = servers.start(
-        workdir,
-        db,
-        extra_args=("--credentials", str(credentials), "--cors", site),
-        env={"ALLIANCE_RECORDS_DB": str(workdir / "records.db")},
-    )
-    yield pair, answers.AnswerStore(db)
-    pair.stop_all()
+    extra = ("--credentials", str(credentials), "--cors", site)
+    return servers.start(workdir, db, extra_args=extra, env=env), db
 
 
 @pytest.fixture(scope="module")
@@ -641,16 +641,7 @@ def _page_text(tab: Page) -> str:
 @pytest.fixture(scope="module")
 def running_gb(tmp_path_factory: pytest.TempPathFactory, site: str, browser: Any):
     """A second Rasa and action server, for the United Kingdom (ALLIANCE_REGION=GB)."""
-    workdir = tmp_path_factory.mktemp("widget-gb")
-    db = answers.build_database(config.answers_source(), workdir / "answers.db")
-    credentials = workdir / "credentials.yml"
-    credentials.write_text(CREDENTIALS.format(origins=site), encoding="utf-8")
-    pair = servers.start(
-        workdir,
-        db,
-        extra_args=("--credentials", str(credentials), "--cors", site),
-        env={"ALLIANCE_REGION": "GB", "ALLIANCE_RECORDS_DB": str(workdir / "records.db")},
-    )
+    pair, _ = start_for(tmp_path_factory.mktemp("widget-gb"), site, env={"ALLIANCE_REGION": "GB"})
     yield pair
     pair.stop_all()
 
