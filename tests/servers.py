@@ -90,6 +90,11 @@ class Servers:
         r.raise_for_status()
         return r.json()
 
+    @property
+    def records_db(self) -> Path:
+        """The records database the servers write (ALLIANCE_RECORDS_DB, in their workdir unless set)."""
+        return self.log.parent / "records.db"
+
     def stop(self, name: str) -> None:
         proc = self.procs.pop(name, None)
         if proc and proc.poll() is None:
@@ -181,3 +186,16 @@ def forget_conversations(prefix: str) -> None:
         keys = list(client.scan_iter(f"{prefix}:*"))
         if keys:
             client.delete(*keys)
+
+
+def vote_fields(row: dict) -> dict:
+    """What a recorded vote says: who asked from where, about which answer, and the vote."""
+    return {key: row[key] for key in ("channel", "topic", "vote", "version")}
+
+
+def expected_vote(channel: str, answer: object, vote: str) -> dict:
+    """The vote row for `answer` (an `Answer`) from `channel`."""
+    from bot.stores import records
+
+    version = records.answer_version(answer.reviewed, answer.short, answer.more)  # type: ignore[attr-defined]
+    return {"channel": channel, "topic": answer.topic, "vote": vote, "version": version}  # type: ignore[attr-defined]

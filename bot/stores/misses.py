@@ -78,13 +78,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
 from bot import config
-from bot.nlu.examples import ReviewError, add_example, intents, training_text  # noqa: F401  # decide() writes them
+from bot.nlu.examples import ReviewError, add_example
 from bot.stores.private import open_private
-from bot.stores.redaction import PLACEHOLDERS, _bounded, _has_words, redact  # noqa: F401  # callers use redact
+from bot.stores.redaction import bounded, has_words, redact
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +109,11 @@ def _now() -> dt.datetime:
 
 def _iso(moment: dt.datetime) -> str:
     return moment.isoformat(timespec="seconds")
+
+
+# When, without the opt-in, each records file was last checked for expired leftovers.
+_LEFTOVERS_CHECKED: dict[Path, float] = {}
+PURGE_EVERY = 3600.0  # seconds
 
 
 def _open(path: Path, create: bool = False):
@@ -150,7 +156,10 @@ def keep(text: str, channel: str | None, kind: str, crisis: bool, path: Path | N
     path = path or config.records_db()
     try:
         if not config.keep_misses():
-            if path.exists():  # rows kept before the opt-in was turned off still expire
+            # Rows kept before the opt-in was turned off still expire, checked at most hourly:
+            # without the opt-in a fallback costs no more than its turn record.
+            if path.exists() and time.monotonic() - _LEFTOVERS_CHECKED.get(path, -PURGE_EVERY) >= PURGE_EVERY:
+                _LEFTOVERS_CHECKED[path] = time.monotonic()
                 db = _open(path)
                 try:
                     _purge(db)
@@ -159,8 +168,8 @@ def keep(text: str, channel: str | None, kind: str, crisis: bool, path: Path | N
             return False
         if crisis or not text or _flagged(text):
             return False
-        clean = _bounded(" ".join(redact(_bounded(text, MAX_INPUT)).split()), MAX_CHARS)
-        if not _has_words(clean):
+        clean = bounded(" ".join(redact(bounded(text, MAX_INPUT)).split()), MAX_CHARS)
+        if not has_words(clean):
             return False
         now = _now()
         row = {

@@ -236,14 +236,14 @@ def redact(text: str) -> str:
     return text
 
 
-def _has_words(text: str) -> bool:
+def has_words(text: str) -> bool:
     """Whether anything but placeholders, punctuation and spaces is left."""
     for placeholder in PLACEHOLDERS:
         text = text.replace(placeholder, " ")
     return any(c.isalnum() for c in text)
 
 
-def _bounded(text: str, limit: int) -> str:
+def bounded(text: str, limit: int) -> str:
     """At most `limit` characters, cut between words so that no word (or address) is cut in two."""
     if len(text) <= limit:
         return text

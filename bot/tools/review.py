@@ -19,6 +19,7 @@ from typing import TextIO
 import yaml
 
 from bot import config
+from bot.nlu import examples
 from bot.stores import misses
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ class Summary:
 
 def trainable_intents(nlu_file: Path, domain_file: Path) -> list[str]:
     """The domain's intents that the NLU file has an examples block for, in the domain's order."""
-    in_nlu = set(misses.intents(nlu_file))
+    in_nlu = set(examples.intents(nlu_file))
     domain = yaml.safe_load(domain_file.read_text(encoding="utf-8")) or {}
     names = [next(iter(i)) if isinstance(i, dict) else str(i) for i in domain.get("intents") or []]
     return [name for name in names if name in in_nlu]

@@ -276,12 +276,7 @@ def test_choosing_helpful_after_an_answer_records_a_vote(chat, tmp_path: Path) -
     terminal.type(DOWN * titles.index("Helpful") + b"\r")  # the choices start at the first
     terminal.read_until(lambda: replies.VOTE_THANKS in terminal.text(), "thanks for the vote", timeout=120)
     [vote] = records.rows("votes", db)
-    assert {k: vote[k] for k in ("channel", "topic", "vote", "version")} == {
-        "channel": "cmdline",  # Rasa's shell
-        "topic": "faq_texting",
-        "vote": records.HELPFUL,
-        "version": records.answer_version(texting.reviewed, texting.short, texting.more),
-    }
+    assert servers.vote_fields(vote) == servers.expected_vote("cmdline", texting, records.HELPFUL)
     [turn] = records.rows("turns", db)
     assert (turn["channel"], turn["topic"], turn["kind"]) == ("cmdline", "faq_texting", records.ANSWER)
 

@@ -18,14 +18,9 @@ pytestmark = pytest.mark.e2e
 def running(tmp_path_factory: pytest.TempPathFactory):
     workdir = tmp_path_factory.mktemp("e2e")
     db = answers.build_database(config.answers_source(), workdir / "answers.db")
-    pair = servers.start(workdir, db, env={"ALLIANCE_RECORDS_DB": str(workdir / "records.db")})
+    pair = servers.start(workdir, db)
     yield pair, answers.AnswerStore(db)
     pair.stop_all()
-
-
-def records_db(pair: servers.Servers):
-    """The records database the servers were started with, in the test's workdir."""
-    return pair.log.parent / "records.db"
 
 
 def texts(reply: list[dict]) -> str:
@@ -56,7 +51,7 @@ def test_five_turn_conversation_over_rest(running) -> None:
 
 def test_not_helpful_over_rest_is_recorded_and_offers_asking_again(running) -> None:
     pair, store = running
-    user, db = "e2e-feedback", records_db(pair)
+    user, db = "e2e-feedback", pair.records_db
     texting = store.get("faq_texting")
 
     def answered() -> list[dict]:
@@ -148,7 +143,7 @@ def test_messages_are_not_logged(running) -> None:
 def without_actions(tmp_path_factory: pytest.TempPathFactory):
     workdir = tmp_path_factory.mktemp("e2e-down")
     db = answers.build_database(config.answers_source(), workdir / "answers.db")
-    pair = servers.start(workdir, db, with_actions=False, env={"ALLIANCE_RECORDS_DB": str(workdir / "records.db")})
+    pair = servers.start(workdir, db, with_actions=False)
     yield pair
     pair.stop_all()
 
@@ -179,7 +174,7 @@ def test_with_the_action_server_down_every_message_is_answered_and_answers_resum
     pair.procs["actions"] = subprocess.Popen(
         [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", port],
         cwd=config.ROOT,
-        env=servers._env(ALLIANCE_ESCALATIONS_DB=str(pair.escalations_db), ALLIANCE_RECORDS_DB=str(records_db(pair))),
+        env=servers._env(ALLIANCE_ESCALATIONS_DB=str(pair.escalations_db), ALLIANCE_RECORDS_DB=str(pair.records_db)),
         stdout=pair.log.open("ab"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     servers.wait_for(f"{pair.actions_url}/health", pair.procs["actions"])

@@ -132,12 +132,11 @@ def slack_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     )
     db = answers.build_database(config.answers_source(), workdir / "answers.db")
     extra = ("--credentials", str(credentials), "--cors", SITE)
-    records_env = {"ALLIANCE_RECORDS_DB": str(workdir / "records.db")}
     if request.param == 1:
-        pair = servers.start(workdir, db, extra_args=extra, env=records_env)
+        pair = servers.start(workdir, db, extra_args=extra)
     else:
         prefix = servers.private_prefix("slack")
-        env = {**servers.redis_workers_env(prefix, request.param), **records_env}
+        env = servers.redis_workers_env(prefix, request.param)
         pair = servers.start(workdir, db, extra_args=extra, endpoints="endpoints.redis.yml", env=env)
     yield pair, api, answers.AnswerStore(db)
     pair.stop_all()
@@ -167,7 +166,7 @@ def test_signed_event_gets_the_answer_in_mrkdwn(slack_env) -> None:
 def test_pressing_helpful_records_a_slack_vote(slack_env) -> None:
     pair, api, store = slack_env
     texting, channel, user = store.get("faq_texting"), "D-vote", "U-vote"
-    db = pair.log.parent / "records.db"  # the servers' ALLIANCE_RECORDS_DB
+    db = pair.records_db
     body = event("can I text my therapist?", "Ev-vote", channel, user)
     assert post(pair, body, sign(body)).status_code == 200
     posted = api.wait_until(channel, lambda posts: any(p.get("blocks") for p in posts))
@@ -183,12 +182,7 @@ def test_pressing_helpful_records_a_slack_vote(slack_env) -> None:
 
     votes = records.rows("votes", db)
     assert len(votes) == before + 1
-    assert {k: votes[-1][k] for k in ("channel", "topic", "vote", "version")} == {
-        "channel": "slack",
-        "topic": "faq_texting",
-        "vote": records.HELPFUL,
-        "version": records.answer_version(texting.reviewed, texting.short, texting.more),
-    }
+    assert servers.vote_fields(votes[-1]) == servers.expected_vote("slack", texting, records.HELPFUL)
 
 
 def test_an_unsigned_button_press_is_rejected(slack_env) -> None:

@@ -46,7 +46,6 @@ def live(tmp_path_factory: pytest.TempPathFactory):
         "TELEGRAM_WEBHOOK_URL": WEBHOOK_URL,
         "TELEGRAM_SECRET_TOKEN": SECRET,
         "TELEGRAM_API_URL": api.url,
-        "ALLIANCE_RECORDS_DB": str(workdir / "records.db"),
     }
     try:
         with pytest.MonkeyPatch.context() as mp:  # only the spawned servers see these
@@ -114,7 +113,7 @@ def test_an_answer_with_buttons_then_tell_more(live) -> None:
 def test_not_helpful_from_the_inline_keyboard_is_recorded(live) -> None:
     pair, api, store = live
     chat, texting = 1007, store.get("faq_texting")
-    db = pair.log.parent / "records.db"  # the servers' ALLIANCE_RECORDS_DB
+    db = pair.records_db
     mark = api.mark()
     assert post(pair, message_update("can I text my therapist?", chat_id=chat, update_id=1007)).status_code == 200
     buttons = keyboards(api.since(mark, "sendMessage"))
@@ -135,12 +134,7 @@ def test_not_helpful_from_the_inline_keyboard_is_recorded(live) -> None:
 
     votes = records.rows("votes", db)
     assert len(votes) == before + 1
-    assert {k: votes[-1][k] for k in ("channel", "topic", "vote", "version")} == {
-        "channel": "telegram",
-        "topic": "faq_texting",
-        "vote": records.NOT_HELPFUL,
-        "version": records.answer_version(texting.reviewed, texting.short, texting.more),
-    }
+    assert servers.vote_fields(votes[-1]) == servers.expected_vote("telegram", texting, records.NOT_HELPFUL)
 
 
 @pytest.mark.e2e

@@ -401,7 +401,7 @@ def test_rest_transport(running, site: str, tab: Page) -> None:
 def test_the_helpful_button_records_a_vote(running, site: str, tab: Page) -> None:
     pair, store = running
     expect = sync_api.expect
-    db = pair.log.parent / "records.db"  # the servers' ALLIANCE_RECORDS_DB
+    db = pair.records_db
     texting = store.get("faq_texting")
     before = len(records.rows("votes", db))
     tab.open_demo(site, server=pair.rasa_url)
@@ -422,12 +422,7 @@ def test_the_helpful_button_records_a_vote(running, site: str, tab: Page) -> Non
         time.sleep(0.2)
     votes = records.rows("votes", db)
     assert len(votes) == before + 1
-    assert {k: votes[-1][k] for k in ("channel", "topic", "vote", "version")} == {
-        "channel": "socketio",
-        "topic": "faq_texting",
-        "vote": records.HELPFUL,
-        "version": records.answer_version(texting.reviewed, texting.short, texting.more),
-    }
+    assert servers.vote_fields(votes[-1]) == servers.expected_vote("socketio", texting, records.HELPFUL)
     assert tab.errors == []
 
 

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from bot import config
+from bot.nlu import examples as nlu_examples
 from bot.stores import misses, records
+from bot.stores.redaction import redact
 
 QUESTION = "can I text my therapist at jane.doe@example.com or +1 (555) 123-4567 on weekends?"
 PLANTED = (b"jane", b"example.com", b"555", b"123-4567", b"4567")
@@ -272,19 +274,19 @@ UNCHANGED = [
 
 @pytest.mark.parametrize(("text", "expected"), REDACTED, ids=[c[0][:40] for c in REDACTED])
 def test_redaction(text: str, expected: str) -> None:
-    assert misses.redact(text) == expected
+    assert redact(text) == expected
 
 
 @pytest.mark.parametrize("text", UNCHANGED)
 def test_ordinary_questions_are_left_as_they_are(text: str) -> None:
-    assert misses.redact(text) == text
+    assert redact(text) == text
 
 
 def test_what_redaction_cannot_find_is_documented() -> None:
     """The limits in the module docstring are real: if one is lifted, the docstring must change too."""
-    assert misses.redact("Sarah is my therapist") == "Sarah is my therapist"
-    assert misses.redact("my therapist sarah said no") == "my therapist sarah said no"
-    assert misses.redact("call five five five one two three four") == "call five five five one two three four"
+    assert redact("Sarah is my therapist") == "Sarah is my therapist"
+    assert redact("my therapist sarah said no") == "my therapist sarah said no"
+    assert redact("call five five five one two three four") == "call five five five one two three four"
     assert "Sarah is my therapist" in misses.__doc__ and "my therapist sarah said" in misses.__doc__
 
 
@@ -329,8 +331,8 @@ def test_train_keeps_the_file_s_formatting_and_adds_at_the_end_of_the_block(tmp_
         "- intent: faq_texting\n  examples: |\n    - can i text my therapist\n",
         encoding="utf-8",
     )
-    assert misses.add_example("greet", "hey there", nlu)
-    assert misses.add_example("faq_texting", "is it [ok](yes) to text", nlu)  # Rasa's entity syntax, defused
+    assert nlu_examples.add_example("greet", "hey there", nlu)
+    assert nlu_examples.add_example("faq_texting", "is it [ok](yes) to text", nlu)  # Rasa's entity syntax, defused
     assert nlu.read_text(encoding="utf-8") == (
         'version: "3.1"\n\nnlu:\n- intent: greet\n  examples: |\n    - hi\n    - hello\n    - hey there\n\n'
         "- intent: faq_texting\n  examples: |\n    - can i text my therapist\n    - is it [ok] (yes) to text\n"
@@ -338,7 +340,7 @@ def test_train_keeps_the_file_s_formatting_and_adds_at_the_end_of_the_block(tmp_
     found = examples(nlu)
     assert found["greet"] == ["hi", "hello", "hey there"]
     assert "is it [ok] (yes) to text" in found["faq_texting"]
-    assert misses.add_example("greet", "hey there", nlu) is False  # an example already: nothing changes
+    assert nlu_examples.add_example("greet", "hey there", nlu) is False  # an example already: nothing changes
 
 
 def test_an_unknown_intent_is_refused_and_nothing_changes(db: Path, opted_in: None, nlu: Path) -> None:

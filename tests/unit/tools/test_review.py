@@ -12,6 +12,7 @@ import pytest
 
 from bot import config
 from bot.stores import misses
+from bot.stores.redaction import redact
 from bot.tools import cli, review
 
 QUESTIONS = [
@@ -107,7 +108,7 @@ def test_quit_and_the_end_of_input_leave_the_rest_in_the_queue(db: Path, nlu: Pa
     assert out.strip().splitlines()[-1] == "review: 0 trained, 1 dismissed, 0 deleted, 0 skipped; 2 left in the queue"
     summary, _ = run("s\n", db, nlu)  # skipped, then the input ends
     assert (summary.skipped, summary.left) == (1, 2)
-    assert [i["text"] for i in misses.pending(db)] == [misses.redact(q) for q in QUESTIONS[1:]]
+    assert [i["text"] for i in misses.pending(db)] == [redact(q) for q in QUESTIONS[1:]]
 
 
 def test_an_empty_queue_says_so(tmp_path: Path, nlu: Path, monkeypatch: pytest.MonkeyPatch) -> None:
