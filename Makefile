@@ -9,7 +9,7 @@ RASA := $(VENV)/bin/rasa
 LAUNCH := $(PY) -m bot.serving.launch
 ACTIONS = SANIC_HOST=127.0.0.1 $(PY) -m rasa_sdk --actions actions --port $(ACTIONS_PORT) --quiet
 MODEL := models/alliance.tar.gz
-SPACY := build/spacy_en/meta.json
+SPACY := build/words_en_es.json
 ANSWERS := build/answers.db
 
 RASA_PORT ?= 5005
@@ -31,9 +31,9 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore::PendingDeprecationWarning
 export ALLIANCE_ACTION_URL ?= http://127.0.0.1:$(ACTIONS_PORT)/webhook
 
-TRAINING_DATA := config.yml domain.yml data/nlu.yml data/rules.yml data/stories.yml
+TRAINING_DATA := config.yml domain.yml $(filter-out data/answers.yml,$(wildcard data/*.yml))
 # Our graph components: Rasa's cache doesn't see their code, so a change retrains with --force.
-COMPONENTS := $(wildcard bot/nlu/*.py bot/safety/*.py bot/safety/rules.yml)
+COMPONENTS := $(wildcard bot/nlu/*.py bot/safety/*.py bot/safety/*.yml)
 
 .PHONY: help setup chat serve bench test lint answers train clean
 

@@ -47,7 +47,12 @@ class ReplyAction(Action, abc.ABC):
     def reply(self, tracker: Tracker, store: AnswerStore) -> replies.Reply: ...
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        result = replies.with_reminder(self.reply(tracker, AnswerStore()), bool(tracker.get_slot("crisis")))
+        result = self.reply(tracker, AnswerStore())
+        if tracker.get_slot("crisis"):
+            result = replies.with_reminder(result, True)
+        else:  # a mention of danger in a safe context (level 3): the crisis line under the answer
+            safety = (tracker.latest_message or {}).get("safety") or {}
+            result = replies.with_pointer(result, safety.get("level") == 3)
         for message in result.messages:
             dispatcher.utter_message(**message)
         return [SlotSet(slot, value) for slot, value in result.slots.items()]

@@ -24,6 +24,16 @@
   var LINK_PROTOCOLS = ["http:", "https:", "mailto:", "tel:"];
   var CALL_PROTOCOLS = ["tel:", "sms:"];
 
+  // iOS pre-fills a text with "sms:NUMBER&body=..."; Android and RFC 5724 read "sms:NUMBER?body=...".
+  function isIOS() {
+    var ua = navigator.userAgent || "";
+    return /iPhone|iPad|iPod/.test(ua) || (/Macintosh/.test(ua) && navigator.maxTouchPoints > 1);
+  }
+
+  function callHref(href) {
+    return /^sms:/i.test(href) && isIOS() ? href.replace("?body=", "&body=") : href;
+  }
+
   // ---------------------------------------------------------------- settings
 
   function findScript() {
@@ -535,7 +545,7 @@
       entry.buttons.forEach(function (b) {
         var call = /^(tel|sms):/i.test(b.payload) ? safeUrl(b.payload, CALL_PROTOCOLS) : null;
         if (call) {
-          group.appendChild(el("a", { class: "aw-choice aw-call", href: call.href }, b.title));
+          group.appendChild(el("a", { class: "aw-choice aw-call", href: callHref(call.href) }, b.title));
         } else if (!/^(tel|sms):/i.test(b.payload)) {
           var button = el("button", { type: "button", class: "aw-choice", "data-payload": b.payload }, b.title);
           button.addEventListener("click", function () {

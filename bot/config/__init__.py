@@ -35,9 +35,22 @@ def answers_db() -> Path:
     return _path("ALLIANCE_ANSWERS_DB", BUILD_DIR / "answers.db")
 
 
-def spacy_model_dir() -> Path:
-    """The blank English spaCy pipeline (lookup lemmatizer) built at set-up."""
+def spacy_model_dir(language: str = "en") -> Path:
+    """The blank spaCy pipeline (lookup lemmatizer) built at set-up: English, or Spanish for its crisis rules."""
+    if language != "en":
+        return BUILD_DIR / f"spacy_{language}"
     return _path("ALLIANCE_SPACY_MODEL", BUILD_DIR / "spacy_en")
+
+
+def word_lists_file() -> Path:
+    """English and Spanish word frequencies, built at set-up, that tell the two languages apart."""
+    return BUILD_DIR / "words_en_es.json"
+
+
+def crisis_threshold() -> float | None:
+    """`ALLIANCE_CRISIS_THRESHOLD`: overrides config.yml's calibrated floor for a classifier-only crisis."""
+    value = os.environ.get("ALLIANCE_CRISIS_THRESHOLD", "").strip()
+    return float(value) if value else None
 
 
 def stock_rasa() -> bool:
@@ -110,6 +123,7 @@ def emergency() -> Emergency:
         text_sentence=env("ALLIANCE_CRISIS_TEXT_SENTENCE") or preset.text_sentence,
         emergency_room=env("ALLIANCE_EMERGENCY_ROOM") or preset.emergency_room,
         licensing_body=env("ALLIANCE_LICENSING_BODY") or preset.licensing_body,
+        support=preset.support,
     )
 
 

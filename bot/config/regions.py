@@ -8,13 +8,32 @@ for every number.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 def dial(shown: str) -> str:
     """What a phone dials for a number as texts show it: "9-1-1" -> "911", "112 or 999" -> "112"."""
     first = re.match(r"\+?[0-9][0-9 -]*", shown.strip())
     return re.sub(r"[^0-9+]", "", first.group()) if first else ""
+
+
+@dataclass(frozen=True)
+class Support:
+    """What a region offers beyond the emergency and crisis lines: for the graded crisis replies.
+
+    Empty where no line was confirmed (docs/safety.md cites each): the reply then leaves it out.
+    """
+
+    text_keyword: str = ""  # pre-filled in the text line's sms: link: "HOME"
+    line_detail: str = ""  # the level-2 check-in's line: how to reach it, and that it's free and confidential
+    es_line_sentence: str = ""  # the crisis line for the Spanish replies
+    es_emergency_room: str = "un hospital"  # fits "ve a ___"
+    dv_sentence: str = ""  # a line for abuse at home
+    dv_sms: tuple[str, str] = ("", "")  # (number, keyword) of its text line
+    dv_phone: str = ""
+    child_sentence: str = ""  # a line for children at risk
+    child_phone: str = ""
+    es_dv_sentence: str = ""
 
 
 @dataclass(frozen=True)
@@ -33,6 +52,7 @@ class Emergency:
     text_sentence: str  # "text HOME to 741741 (Crisis Text Line)"
     emergency_room: str  # fits "go to the nearest ___": "emergency room", "A&E"
     licensing_body: str  # fits "report it to ___" and "check their registration with ___"
+    support: Support = field(default_factory=Support)
 
     @property
     def number(self) -> str:
@@ -57,6 +77,9 @@ class Emergency:
             "licensing_body": self.licensing_body,
             "crisis_line_sentence": self.line_sentence,
             "crisis_text_sentence": self.text_sentence,
+            "crisis_line_detail": self.support.line_detail or f"{self.line_sentence}. It's free and confidential",
+            "es_crisis_line_sentence": self.support.es_line_sentence or f"llama al {self.line_display}",
+            "es_emergency_room": self.support.es_emergency_room,
         }
 
     @property
@@ -79,30 +102,71 @@ EMERGENCY_PRESETS = {
         "988", "call or text 988 (the 988 Suicide & Crisis Lifeline)",
         "741741", "text HOME to 741741 (Crisis Text Line)",
         "emergency room", "your state's licensing board",
+        Support(
+            "HOME",
+            "call or text 988, or chat at 988lifeline.org. It's free, confidential and open 24/7",
+            "llama al 988 y marca 2 para hablar en español, o envía AYUDA por mensaje de texto al 988 o al 741741",
+            "la sala de emergencias más cercana",
+            "For abuse at home, the National Domestic Violence Hotline is free and open 24/7: "
+            "call 1-800-799-7233 or text START to 88788.",
+            ("88788", "START"), "18007997233",
+            "For a child at risk, the Childhelp National Child Abuse Hotline is open 24/7: "
+            "call or text 1-800-422-4453.",
+            "18004224453",
+            "Si hay violencia en casa, la Línea Nacional sobre la Violencia Doméstica atiende gratis las 24 horas: "
+            "1-800-799-7233 (chat en español en espanol.thehotline.org).",
+        ),
     ),
     "CA": Emergency(
         "CA", "9-1-1",
         "988", "call or text 988 (the 988 Suicide Crisis Helpline)",
         "686868", "if you are a young person, text CONNECT to 686868 (Kids Help Phone)",
         "emergency department", "your province's or territory's regulatory college",
+        Support(
+            "CONNECT", "call or text 988, any time. It's free and confidential",
+            "llama o envía un mensaje de texto al 988 (en inglés o francés)", "un hospital",
+            child_sentence="Kids Help Phone is there for young people 24/7: call 1-800-668-6868 or text CONNECT "
+            "to 686868.",
+            child_phone="18006686868",
+        ),
     ),
     "GB": Emergency(
         "GB", "999",
         "116 123", "call Samaritans free on 116 123",
         "85258", "text SHOUT to 85258 (Shout)",
         "A&E", "the professional body or register they belong to, such as the HCPC, BACP or UKCP",
+        Support(
+            "SHOUT", "call Samaritans free on 116 123, day or night, or text SHOUT to 85258. Both are confidential",
+            "llama gratis a Samaritans al 116 123 (en inglés)", "urgencias (A&E)",
+            "For abuse at home, the National Domestic Abuse Helpline is free and open 24/7: call 0808 2000 247.",
+            ("", ""), "08082000247",
+            "For a child or young person at risk, Childline is free and open 24/7: call 0800 1111.", "08001111",
+        ),
     ),
     "IE": Emergency(
         "IE", "112 or 999",
         "116 123", "call Samaritans free on 116 123",
         "50808", "text 50808 (a free text line, open day and night)",
         "emergency department (A&E)", "CORU or their professional body",
+        Support(
+            "", "call Samaritans free on 116 123, or text 50808. Both are free, confidential and open day and night",
+            "llama gratis a Samaritans al 116 123 (en inglés)", "urgencias",
+            "For abuse at home, Women's Aid is free and open 24/7: call 1800 341 900.", ("", ""), "1800341900",
+            "For a child or young person at risk, Childline is free and open 24/7: call 1800 66 66 66.",
+            "1800666666",
+        ),
     ),
     "AU": Emergency(
         "AU", "000",
         "13 11 14", "call Lifeline on 13 11 14",
         "0477 13 11 14", "text Lifeline on 0477 13 11 14",
         "emergency department", "Ahpra or their professional association",
+        Support(
+            "", "call Lifeline on 13 11 14 or text 0477 13 11 14, day or night. It's confidential",
+            "llama a Lifeline al 13 11 14 (en inglés)", "urgencias",
+            "For abuse at home, 1800RESPECT is open 24/7: call 1800 737 732.", ("", ""), "1800737732",
+            "For a child or young person at risk, Kids Helpline is open 24/7: call 1800 55 1800.", "1800551800",
+        ),
     ),
     "NZ": Emergency(
         "NZ", "111",
@@ -111,6 +175,12 @@ EMERGENCY_PRESETS = {
         "emergency department",
         "their registration board, such as the New Zealand Psychologists Board, "
         "or the Health and Disability Commissioner",
+        Support(
+            "HELP", "call or text 1737, any time. It's free and confidential",
+            "llama o envía un mensaje de texto al 1737 (en inglés)", "urgencias",
+            "For abuse at home, Women's Refuge is free and open 24/7: call 0800 733 843.", ("", ""), "0800733843",
+            "For a child or young person at risk, Youthline is free: call 0800 376 633 or text 234.", "0800376633",
+        ),
     ),
 }  # fmt: skip
 REGION_ALIASES = {"UK": "GB"}  # what people call it, beside its ISO code

@@ -51,6 +51,15 @@ def with_reminder(reply: Reply, after_crisis: bool) -> Reply:
     return reply
 
 
+def with_pointer(reply: Reply, mention: bool) -> Reply:
+    """Under an answer to a message that mentioned danger in a safe context (level 3): the crisis line."""
+    if mention and reply.messages:
+        from bot.content.nlg import pointer
+
+        reply.messages.append({"text": pointer(config.emergency())})
+    return reply
+
+
 def in_region(text: str) -> str:
     """An answer's text with the region's numbers and terms where it names them (`{emergency_number}`)."""
     return text.format_map(config.emergency().variables()) if "{" in text else text

@@ -1,11 +1,14 @@
-"""The spaCy pipeline Rasa tokenises and lemmatises with.
+"""The spaCy pipelines Rasa and the crisis rules tokenise and lemmatise with, and the word lists.
 
-Pretrained spaCy models can't be downloaded here, so set-up builds a blank
-English pipeline with the lookup lemmatizer from spacy-lookups-data.
+Pretrained spaCy models can't be downloaded here, so set-up builds blank English and
+Spanish pipelines with the lookup lemmatizer from spacy-lookups-data. The Spanish one
+matches without accents (people type "esta" for "está"), so its lemma table is folded
+the same way. The word lists (bot/safety/language.py) come from the same package.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -13,18 +16,53 @@ from bot import config
 
 logger = logging.getLogger(__name__)
 
+# Words rarer than this (log probability) are left out of the word lists: they cost memory
+# and say little about which language a message is in.
+WORD_FLOOR = -16.0
 
-def build_pipeline(target: Path | None = None) -> Path:
-    """Write a blank English pipeline with a lookup lemmatizer to `target`."""
+
+def build_pipeline(target: Path | None = None, language: str = "en") -> Path:
+    """Write a blank pipeline with a lookup lemmatizer to `target`."""
     import spacy  # heavy: imported only when building
 
-    target = target or config.spacy_model_dir()
-    nlp = spacy.blank("en")
+    target = target or (config.spacy_model_dir() if language == "en" else config.spacy_model_dir(language))
+    nlp = spacy.blank(language)
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()
-    nlp.meta["name"] = "alliance_lookup"
-    nlp.meta["description"] = "Blank English tokenizer with the spacy-lookups-data lemmatizer"
+    if language == "es":
+        _fold_lemma_table(nlp)
+    nlp.meta["name"] = f"alliance_lookup_{language}"
+    nlp.meta["description"] = f"Blank {language} tokenizer with the spacy-lookups-data lemmatizer"
     target.parent.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(target)
     logger.info("built spaCy pipeline %s", target)
     return target
+
+
+def _fold_lemma_table(nlp) -> None:
+    from bot.safety.rules import fold_accents
+
+    table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    folded = {fold_accents(k): fold_accents(v) for k, v in table.items() if isinstance(k, str)}
+    for key, value in folded.items():
+        table[key] = value
+
+
+def build_word_lists(target: Path | None = None) -> Path:
+    """English and Spanish word frequencies (log probabilities) for telling the languages apart."""
+    import spacy_lookups_data
+    import srsly
+
+    target = target or config.word_lists_file()
+    data = Path(spacy_lookups_data.__file__).parent / "data"
+    lists = {}
+    for language in ("en", "es"):
+        probs = srsly.read_gzip_json(data / f"{language}_lexeme_prob.json.gz")
+        lists[language] = {w: round(p, 1) for w, p in probs.items() if p >= WORD_FLOOR and w.isalpha()}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(lists, ensure_ascii=False), encoding="utf-8")
+    return target
+
+
+def build_all() -> list[Path]:
+    return [build_pipeline(language="en"), build_pipeline(language="es"), build_word_lists()]

@@ -11,6 +11,7 @@ docs/safety.md has the details.
 """
 
 CRISIS_INTENT = "crisis"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
 CRISIS_RESPONSE = "utter_crisis"
 CRISIS_SLOT = "crisis"  # set once the conversation has been escalated
 RECORD_ACTION = "action_record_escalation"

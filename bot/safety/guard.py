@@ -1,4 +1,4 @@
-"""The NLU component that puts the crisis rules in front of everything else."""
+"""The NLU component that puts the crisis rules in front of everything else, and grades the risk."""
 
 from __future__ import annotations
 
@@ -13,15 +13,28 @@ from rasa.nlu.constants import SPACY_DOCS
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.safety import CRISIS_INTENT, SAFETY_KEY
-from bot.safety.rules import CrisisRules, decide, default_rules
+from bot import config
+from bot.safety import CRISIS_INTENT, OUT_OF_SCOPE_INTENT, SAFETY_KEY, language
+from bot.safety.rules import CrisisRules, decide, default_rules, spanish_rules
 
 logger = logging.getLogger(__name__)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class CrisisGuard(GraphComponent):
-    """Forces `crisis` when a danger rule matches; place it after the classifier."""
+    """Forces `crisis` at a level when a danger rule matches; place it after the classifier.
+
+    The classifier's own `crisis` counts only at or above `classifier_threshold`
+    (calibrated on the development sets, docs/safety.md): below it, a message that
+    only says who someone is ("I'm gay and...") could be answered with 9-1-1.
+    The rules are the recall guarantee. Messages in Spanish go through the Spanish
+    rules too; messages in a language Alliance can't read are marked for the reply
+    that says so, in English and Spanish, with the emergency number.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {"classifier_threshold": 0.0}
 
     @classmethod
     def create(
@@ -31,16 +44,27 @@ class CrisisGuard(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> CrisisGuard:
-        return cls()
+        return cls(threshold=float({**cls.get_default_config(), **config}["classifier_threshold"]))
 
-    def __init__(self, rules: CrisisRules | None = None) -> None:
+    def __init__(
+        self, rules: CrisisRules | None = None, spanish: CrisisRules | None = None, threshold: float = 0.0
+    ) -> None:
         self._rules = rules
+        self._spanish = spanish
+        override = config.crisis_threshold()
+        self.threshold = override if override is not None else threshold
 
     @property
     def rules(self) -> CrisisRules:
         if self._rules is None:
             self._rules = default_rules()
         return self._rules
+
+    @property
+    def spanish(self) -> CrisisRules | None:
+        if self._spanish is None:
+            self._spanish = spanish_rules()
+        return self._spanish
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -53,12 +77,28 @@ class CrisisGuard(GraphComponent):
             return
         doc = message.get(SPACY_DOCS[TEXT])
         verdict = self.rules.check(doc) if doc is not None else self.rules.check_text(text)
-        intent = (message.get(INTENT) or {}).get("name")
-        record = decide(intent, verdict)
+        tongue = language.detect(text)
+        spanish = self.spanish.check_text(text) if self.spanish is not None else None
+        english_level = verdict.level if verdict.level in (1, 2) else 3
+        if spanish is not None and spanish.level in (1, 2) and spanish.level < english_level:
+            verdict, tongue = spanish, language.SPANISH
+        predicted = dict(message.get(INTENT) or {})
+        record = decide(predicted.get("name"), verdict, float(predicted.get("confidence") or 0.0), self.threshold)
+        if record is not None and record.get("crisis") and record["layer"] == "classifier":
+            record["about"] = self.rules.about_all(doc if doc is not None else self.rules.doc(text))
+        if tongue != language.ENGLISH and not (record and record.get("crisis") and record["layer"] != "classifier"):
+            # Alliance can't read it: one reply, in English and Spanish, with the emergency number.
+            # A Spanish crisis the classifier alone saw still gets the Spanish crisis reply.
+            if record and record.get("crisis") and tongue == language.SPANISH:
+                record["language"] = tongue
+            else:
+                record = {"crisis": False, "layer": "language", "rule": None, "language": tongue}
+        elif record is not None:
+            record["language"] = tongue if record.get("crisis") else language.ENGLISH
         if record is None:
             return
         ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != CRISIS_INTENT]
-        record["classifier"] = dict(message.get(INTENT) or {})
+        record["classifier"] = predicted
         message.set(SAFETY_KEY, record, add_to_output=True)
         if record["crisis"]:
             # Crisis owns the ranking: a confident runner-up would look "ambiguous" to
@@ -67,7 +107,11 @@ class CrisisGuard(GraphComponent):
             rest = [{**r, "confidence": 0.0} for r in ranking]
             message.set(INTENT, top, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [top, *rest], add_to_output=True)
-        elif ranking:  # overruled: the best other intent; the fallback judges its confidence
+        elif record["layer"] == "language":
+            top = {"name": OUT_OF_SCOPE_INTENT, "confidence": 1.0}
+            message.set(INTENT, top, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [top], add_to_output=True)
+        elif predicted.get("name") == CRISIS_INTENT and ranking:  # overruled: the best other intent
             message.set(INTENT, dict(ranking[0]), add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
-        logger.debug("safety layer: %s", record)  # never the text
+        logger.debug("safety layer: %s", {k: v for k, v in record.items() if k != "classifier"})  # never the text

@@ -1,14 +1,17 @@
-"""Crisis rules: the rule language of `rules.yml`, compiled to spaCy Matchers.
+"""Crisis rules: the rule language of `rules.yml` (and `rules_es.yml`), compiled to spaCy Matchers.
 
-Three tiers: a `danger` rule names present danger and always escalates; a
-`guarded` rule escalates unless a `safe` context (an idiom, media, study, the
-long past) matches too. docs/safety.md explains how to write a rule.
+A match gives a level: 1, imminent danger; 2, risk without imminence; 3, a mention
+of danger in a safe context (study, work, media, the long past), which is answered
+normally with a pointer to the crisis line. Imminent and risk rules name present
+danger and always escalate; guarded rules escalate unless an idiom or a mention
+matches too. docs/safety.md explains the levels and how to write a rule.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,7 +24,22 @@ from bot.safety import CRISIS_INTENT
 logger = logging.getLogger(__name__)
 
 RULES_FILE = Path(__file__).with_name("rules.yml")
+SPANISH_RULES_FILE = Path(__file__).with_name("rules_es.yml")
 GAP = 3  # how many tokens `...` may skip
+# Tiers whose match escalates, with the level each gives; `now` lifts a level 2 to 1.
+LEVELS = {"imminent": 1, "risk": 2, "guarded": 1, "guarded_risk": 2}
+SILENCERS = ("idiom", "mention")
+TIERS = (*LEVELS, "now", *SILENCERS)
+KINDS = frozenset({
+    "suicide", "self_harm", "overdose", "medical", "violence", "domestic_violence", "child_abuse",
+    "harm_to_others", "danger_now",
+})  # fmt: skip
+NEARBY = 3  # tokens before a match that may say who it is about ("my dad" isn't breathing)
+
+
+def fold_accents(text: str) -> str:
+    """"Sí, ¿qué pasó?" -> "si, ¿que paso?": Spanish is typed with and without accents alike."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
 
 
 def _token_variants(spec: str, tokenize) -> list[list[dict]]:
@@ -104,25 +122,35 @@ def compile_pattern(pattern: str, tokenize) -> list[list[dict]]:
 class Verdict:
     """What the rules found in one message."""
 
-    danger: str | None = None  # the danger or guarded rule that fired
-    safe: str | None = None  # the safe pattern that matched, if any
+    danger: str | None = None  # the rule (tier.group) that set the level
+    safe: str | None = None  # the idiom or mention that matched, if any
+    level: int | None = None  # 1 imminent, 2 risk, 3 a mention whose danger words were silenced
+    kind: str | None = None  # suicide, overdose, domestic_violence... (KINDS)
+    about: str = "self"  # "other" when someone else is the one at risk
 
 
 class CrisisRules:
-    """Compiled rules, matched against a spaCy Doc."""
+    """Compiled rules, matched against a spaCy Doc of the lowercased text."""
 
-    def __init__(self, rules: Dict[str, Dict[str, List[str]]], nlp) -> None:
+    def __init__(self, rules: Dict[str, Any], nlp, fold: bool = False) -> None:
         from spacy.matcher import Matcher
 
         self.nlp = nlp
-        tokenize = lambda text: [t.text for t in nlp.tokenizer(text.lower())]  # noqa: E731
+        self.fold = fold  # match without accents (Spanish): the pipeline's lemma table is folded too
+        prepare = fold_accents if fold else (lambda text: text)
+        tokenize = lambda text: [t.text for t in nlp.tokenizer(prepare(text.lower()))]  # noqa: E731
+        unknown = set(rules) - {*TIERS, "people"}
+        if unknown:
+            raise ValueError(f"unknown tier(s) in the safety rules: {sorted(unknown)}")
         self.matchers = {}
         self.gates: dict[str, list] = {}
         self.index: dict[str, tuple[dict[tuple[str, str], list[int]], list[int]]] = {}
-        for tier in ("danger", "guarded", "safe"):
+        for tier in TIERS:
             matcher = Matcher(nlp.vocab)
             self.gates[tier] = []
             for name, patterns in (rules.get(tier) or {}).items():
+                if tier in LEVELS and name not in KINDS:
+                    raise ValueError(f"safety rule {tier}.{name}: a group is named by its kind, one of {sorted(KINDS)}")
                 compiled = [p for line in patterns for p in compile_pattern(str(line), tokenize)]
                 if not compiled:
                     raise ValueError(f"safety rule {tier}.{name} has no usable pattern")
@@ -130,6 +158,9 @@ class CrisisRules:
                 self.gates[tier] += [required_words(str(line), tokenize) for line in patterns]
             self.matchers[tier] = matcher
             self.index[tier] = _index_lines(self.gates[tier], nlp.Defaults.stop_words)
+        people = rules.get("people") or {}
+        self.people = {key: frozenset(prepare(str(w).lower()) for w in people.get(key) or ()) for key in
+                       ("self", "other", "household")}  # fmt: skip
 
     @staticmethod
     def words(doc) -> dict[str, set[str]]:
@@ -155,30 +186,76 @@ class CrisisRules:
             for i in candidates
         )
 
-    def _first(self, tier: str, doc, words: dict[str, set[str]] | None = None) -> str | None:
+    def _matches(self, tier: str, doc, words: dict[str, set[str]]) -> list[tuple[str, int, int]]:
+        """(rule, start, end) of every match of the tier, in the order they occur."""
         if not self.could_match(tier, doc, words):
-            return None
-        matches = self.matchers[tier](doc)
-        return self.nlp.vocab.strings[matches[0][0]] if matches else None
+            return []
+        found = sorted(self.matchers[tier](doc), key=lambda m: (m[1], m[2]))
+        return [(self.nlp.vocab.strings[m[0]], m[1], m[2]) for m in found]
+
+    def doc(self, text: str):
+        text = text.lower()
+        return self.nlp(fold_accents(text) if self.fold else text)
 
     def matches(self, text: str) -> set[str]:
         """Every rule (tier.name) that matches `text`: for tests and for people writing rules."""
-        doc = self.nlp(text.lower())
+        doc = self.doc(text)
         return {self.nlp.vocab.strings[m[0]] for tier in self.matchers for m in self.matchers[tier](doc)}
 
+    def _about(self, doc, start: int, end: int) -> str:
+        """Who a match is about: the person named in it, or just before it; the writer if nobody is."""
+        span = [t.lower_ for t in doc[start:end]]
+        before = [t.lower_ for t in doc[max(0, start - NEARBY) : start]]
+        for words in (span, before):
+            if any(w in self.people["self"] for w in words):
+                return "self"
+            if any(w in self.people["other"] for w in words):
+                return "other"
+        return "self"
+
+    def about_all(self, doc) -> str:
+        """Who a whole message is about, for a crisis no rule located: the writer unless only others are named."""
+        words = {t.lower_ for t in doc}
+        return "other" if words & self.people["other"] and not words & self.people["self"] else "self"
+
+    def _kind(self, rule: str, doc) -> str:
+        kind = rule.split(".", 1)[1]
+        if kind == "violence" and any(t.lower_ in self.people["household"] for t in doc):
+            return "domestic_violence"
+        return kind
+
     def check(self, doc) -> Verdict:
+        """The highest level any rule gives the message (when in doubt, the higher level)."""
         words = self.words(doc)
-        danger = self._first("danger", doc, words)
-        safe = self._first("safe", doc, words)
-        if danger:
-            return Verdict(danger=danger, safe=safe)
-        guarded = self._first("guarded", doc, words)
-        if guarded and not safe:
-            return Verdict(danger=guarded)
-        return Verdict(safe=safe)
+        found = {tier: self._matches(tier, doc, words) for tier in TIERS}
+        silencer = next((found[t][0][0] for t in SILENCERS if found[t]), None)
+        mention = found["mention"][0][0] if found["mention"] else None
+        now = bool(found["now"])
+        best: tuple[int, str, int, int] | None = None
+        idioms = [(start, end) for _, start, end in found["idiom"]]
+        for tier, level in LEVELS.items():
+            if tier.startswith("guarded") and silencer:
+                continue
+            for rule, start, end in found[tier]:
+                if tier == "risk" and any(s < end and start < e for s, e in idioms):
+                    continue  # the words of an idiom ("i want to die of embarrassment")
+                if level == 2 and now:
+                    level = 1
+                if best is None or level < best[0]:
+                    best = (level, rule, start, end)
+        if best is not None:
+            level, rule, start, end = best
+            return Verdict(rule, silencer, level, self._kind(rule, doc), self._about(doc, start, end))
+        silenced = [
+            m for t in LEVELS if t.startswith("guarded") for m in found[t]
+            if not any(start < m[2] and m[1] < end for start, end in idioms)
+        ]  # fmt: skip
+        if silenced and mention:  # a danger word in study, work, media or the past: a normal answer, with a pointer
+            return Verdict(safe=mention, level=3, kind=self._kind(silenced[0][0], doc))
+        return Verdict(safe=silencer)
 
     def check_text(self, text: str) -> Verdict:
-        return self.check(self.nlp(text.lower()))
+        return self.check(self.doc(text))
 
 
 def load_rules(path: Path = RULES_FILE) -> Dict[str, Dict[str, List[str]]]:
@@ -197,20 +274,47 @@ def default_rules() -> CrisisRules:
     return CrisisRules(load_rules(), nlp)
 
 
-def decide(intent: str | None, verdict: Verdict) -> Dict[str, Any] | None:
-    """Combine the classifier's intent with the rules.
+@lru_cache(maxsize=1)
+def spanish_rules() -> CrisisRules | None:
+    """The Spanish rules over the Spanish pipeline (accents folded), or None without a rule file."""
+    import spacy
 
-    Returns the `safety` record for the parse result, or None when neither layer
-    sees a crisis. A safe context overrules a classifier `crisis` only when no
-    danger rule matched: danger rules name present danger, so a missed crisis
-    (worse than a false alarm) needs a danger phrase no rule knows.
+    from bot import config
+
+    if not SPANISH_RULES_FILE.exists():
+        return None
+    model = config.spacy_model_dir("es")
+    if not model.exists():
+        logger.warning("%s is missing (make setup builds it): Spanish rules match word forms only", model)
+    nlp = spacy.load(model) if model.exists() else spacy.blank("es")
+    return CrisisRules(load_rules(SPANISH_RULES_FILE), nlp, fold=True)
+
+
+def decide(
+    intent: str | None, verdict: Verdict, confidence: float = 1.0, threshold: float = 0.0
+) -> Dict[str, Any] | None:
+    """Combine the classifier's intent with the rules into the `safety` record, or None.
+
+    A rule's level stands; a classifier `crisis` counts at or above `threshold` and
+    then, with nothing to grade it, is level 1 (when in doubt, the higher level). An
+    idiom or a mention overrules a classifier `crisis` only when no danger rule
+    matched: danger rules name present danger, so a missed crisis (worse than a false
+    alarm) needs a danger phrase no rule knows.
     """
-    classifier = intent == CRISIS_INTENT
-    if verdict.danger:
-        layer = "classifier+rules" if classifier else "rules"
-        return {"crisis": True, "layer": layer, "rule": verdict.danger}
+    classifier = intent == CRISIS_INTENT and confidence >= threshold
+    if verdict.level in (1, 2):
+        return {
+            "crisis": True, "level": verdict.level, "layer": "classifier+rules" if classifier else "rules",
+            "rule": verdict.danger, "kind": verdict.kind, "about": verdict.about,
+        }  # fmt: skip
+    mention = verdict.level == 3 or (verdict.safe or "").startswith("mention.")
     if classifier and verdict.safe:
-        return {"crisis": False, "layer": "classifier", "rule": None, "overruled_by": verdict.safe}
+        record = {"crisis": False, "layer": "classifier", "rule": None, "overruled_by": verdict.safe}
+        return {**record, "level": 3} if mention else record
+    if verdict.level == 3:
+        return {"crisis": False, "level": 3, "layer": "rules", "rule": None, "overruled_by": verdict.safe}
     if classifier:
-        return {"crisis": True, "layer": "classifier", "rule": None}
+        return {"crisis": True, "level": 1, "layer": "classifier", "rule": None, "kind": None, "about": "self"}
+    if intent == CRISIS_INTENT:
+        return {"crisis": False, "layer": "classifier", "rule": None, "below_threshold": round(confidence, 3)}
     return None

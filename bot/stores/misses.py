@@ -5,7 +5,7 @@ This is the most sensitive thing Alliance can keep, so:
 - nothing is kept unless `ALLIANCE_KEEP_MISSES` is on (`config.keep_misses`);
 - nothing is kept from a message or conversation that reached any crisis level: the
   caller says so (`crisis`), and the crisis rules (`bot/safety/rules.yml`) check the
-  text again, so a message that fires any danger or guarded rule is never kept even
+  text again, so a message that fires any rule that escalates is never kept even
   when a safe context overrules it;
 - only the redacted text is written (`redact`), at most `MAX_CHARS` characters, with
   its channel, kind ("fallback" or "not_helpful"), time and expiry;
@@ -137,10 +137,12 @@ def _purge(db) -> int:
 
 
 def _flagged(text: str) -> bool:
-    """Whether any danger or guarded crisis rule fires on `text`, even one a safe context overrules."""
+    """Whether a crisis rule that escalates fires on `text` (English or Spanish), even one a safe context overrules."""
     from bot.safety import rules
 
-    return any(name.startswith(("danger.", "guarded.")) for name in rules.default_rules().matches(text))
+    tiers = tuple(f"{tier}." for tier in rules.LEVELS)
+    sets = [rules.default_rules(), rules.spanish_rules()]
+    return any(name.startswith(tiers) for found in sets if found for name in found.matches(text))
 
 
 def keep(text: str, channel: str | None, kind: str, crisis: bool, path: Path | None = None) -> bool:

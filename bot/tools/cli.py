@@ -29,7 +29,8 @@ def _build_answers(args: argparse.Namespace) -> int:
 
 
 def _build_spacy(args: argparse.Namespace) -> int:
-    print(f"spacy: built {spacy_pipeline.build_pipeline(args.target)}")
+    for path in spacy_pipeline.build_all():
+        print(f"spacy: built {path}")
     return 0
 
 
@@ -99,8 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--source", type=Path, default=None)
     p.add_argument("--target", type=Path, default=None)
     p.set_defaults(func=_build_answers)
-    p = sub.add_parser("build-spacy", help="build the blank English spaCy pipeline")
-    p.add_argument("--target", type=Path, default=None)
+    p = sub.add_parser("build-spacy", help="build the blank English and Spanish spaCy pipelines and word lists")
     p.set_defaults(func=_build_spacy)
     p = sub.add_parser("credentials", help="write channel credentials from the environment")
     p.add_argument("--target", type=Path, default=config.BUILD_DIR / "credentials.yml")

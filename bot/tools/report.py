@@ -24,8 +24,8 @@ from bot.tools import charts
 THRESHOLD = 0.6  # an answer with a smaller share of "Helpful" votes is flagged for review...
 MIN_VOTES = 5  # ...once it has at least this many votes
 DAYS = 7  # the default period: the last seven days, today included
-# Levels of crisis escalation. The record has no `level` column yet: every row is level 1.
-LEVELS = {1: "emergency"}
+# Levels of crisis escalation (bot/safety/rules.py): rows recorded before levels are level 1.
+LEVELS = {1: "emergency", 2: "check-in"}
 CHANNELS = {
     "socketio": "Web chat on your site",
     "rest": "Website or app (REST)",

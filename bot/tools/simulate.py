@@ -29,7 +29,7 @@ import sqlite_utils
 from bot import config
 from bot.content.answers import AnswerStore
 from bot.safety import escalations
-from bot.safety.rules import load_rules
+from bot.safety.rules import LEVELS, load_rules
 from bot.stores import records
 
 CHANNELS = {"socketio": 42, "rest": 20, "telegram": 16, "slack": 12, "cmdline": 10}  # relative weights
@@ -90,7 +90,7 @@ def simulate(
     helpful = {t: WEAK_HELPFUL if t in weak else rng.uniform(0.75, 0.95) for t in popularity}
     version = {a.topic: records.answer_version(a.reviewed, a.short, a.more) for a in answers}
     crisis_rules = load_rules()
-    rules = [*crisis_rules["danger"], *crisis_rules.get("guarded", {})]
+    rules = [(f"{tier}.{group}", level) for tier, level in LEVELS.items() for group in crisis_rules.get(tier) or ()]
 
     turns: list[dict[str, Any]] = []
     votes: list[dict[str, Any]] = []
@@ -111,13 +111,15 @@ def simulate(
                 votes.append({"at": later, "channel": channel, "topic": topic, "vote": vote})
         for _ in range(rng.choices([0, 1, 2, 3], weights=[30, 40, 22, 8])[0]):
             layer = _pick(rng, LAYERS)
+            rule, level = rng.choice(rules) if "rules" in layer else (None, 1)
             crises.append(
                 {
                     "at": _time(rng, day),
                     "conversation_id": f"sim-{rng.getrandbits(64):016x}",
                     "channel": _pick(rng, CHANNELS),
                     "layer": layer,
-                    "rule": rng.choice(rules) if "rules" in layer else None,
+                    "rule": rule,
+                    "level": level,
                 }
             )
     for day in sorted(rng.sample(dates, min(THIN_VOTES, len(dates)))):
@@ -135,7 +137,8 @@ def simulate(
         )
     for crisis in sorted(crises, key=lambda c: c["at"]):
         escalations.record(
-            crisis["conversation_id"], crisis["channel"], crisis["layer"], crisis["rule"], escalations_db
+            crisis["conversation_id"], crisis["channel"], crisis["layer"], crisis["rule"], escalations_db,
+            level=crisis["level"],
         )
         _move_last_escalation(escalations_db, _stamp(crisis["at"]))
     return _counts(seed, dates, turns, votes, crises, weak, thin.topic)
@@ -185,6 +188,10 @@ def _counts(
         "weak": weak,
         "thin": thin,
         "escalations": dict(sorted(Counter(c["at"].date().isoformat() for c in crises).items())),
+        "escalations_by_level": {
+            day: dict(sorted(Counter(str(c["level"]) for c in crises if c["at"].date().isoformat() == day).items()))
+            for day in sorted({c["at"].date().isoformat() for c in crises})
+        },
     }
 
 

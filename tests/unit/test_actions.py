@@ -183,14 +183,17 @@ def test_record_escalation_writes_a_row_without_text(tmp_path: Path, monkeypatch
     monkeypatch.setenv("ALLIANCE_ESCALATIONS_DB", str(db))
     text = "i want to end it all tonight"
     tracker = make_tracker("crisis", text)
-    tracker.latest_message["safety"] = {"crisis": True, "layer": "rules", "rule": "danger.want_to_die"}
+    tracker.latest_message["safety"] = {
+        "crisis": True, "level": 1, "layer": "rules", "rule": "imminent.suicide", "kind": "suicide", "language": "en",
+    }  # fmt: skip
     tracker.events.append({"event": "user", "text": text, "input_channel": "rest", "parse_data": {}})
     messages, events = run(actions.ActionRecordEscalation(), tracker)
     assert messages == [] and events == [SlotSet("crisis", True)]
     [row] = escalations.rows(db)
     assert row["conversation_id"] == "test-user" and row["channel"] == "rest"
-    assert row["layer"] == "rules" and row["rule"] == "danger.want_to_die" and row["at"]
-    assert set(row) == {"id", "at", "conversation_id", "channel", "layer", "rule"}
+    assert row["layer"] == "rules" and row["rule"] == "imminent.suicide" and row["at"]
+    assert (row["level"], row["kind"], row["language"]) == (1, "suicide", "en")
+    assert set(row) == {"id", "at", "conversation_id", "channel", "layer", "rule", "level", "language", "kind"}
     assert text not in db.read_bytes().decode("latin-1")
 
 

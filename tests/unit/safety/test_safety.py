@@ -15,37 +15,52 @@ from bot.safety import guard
 from bot.safety import policy as crisis_policy
 from bot.safety import rules as crisis_rules
 
-# Every danger and guarded rule, with lines that must fire it (docs/safety.md: add one per rule).
+# Every rule that escalates, with lines that must fire it (docs/safety.md: add one per rule).
 RULE_EXAMPLES = {
-    "danger.suicide_words": ["kms", "i want to unalive myself", "i feel suicidal", "the urges are back"],
-    "danger.kill_self": ["i'm going to kill myself", "i want to hurt myself", "relapsed on sh last night"],
-    "danger.want_to_die": [
-        "I want to end my life", "everyone would be better off without me", "I wrote a goodbye letter",
-        "my sister says she wants to die", "i can't go on", "i don't want to be alive anymore",
-        "done with being alive", "it's starting to feel like a plan", "i keep wishing i'd get hit by a bus",
-        "if i was gone it would be a relief for everyone",
-    ],
-    "danger.means_and_plans": [
+    "imminent.suicide": [
+        "kms", "i want to unalive myself", "i feel suicidal", "i'm going to kill myself", "I want to end my life",
+        "I wrote a goodbye letter", "my sister says she wants to kill herself", "it's starting to feel like a plan",
         "I've been saving up my pills", "i'm standing on the bridge", "i bought a rope",
-        "she said she'd drive her car into a tree",
+        "she said she'd drive her car into a tree", "can i text my therapist at night? i have the pills ready",
+        "the gun's in the glovebox", "i'm writing my note now", "I have decided.",
     ],
-    "danger.overdose": [
+    "imminent.self_harm": ["i'm going to hurt myself tonight", "i am about to cut myself"],
+    "imminent.overdose": [
         "she swallowed a bottle of pills", "i mixed my meds with vodka", "he od'd", "he took way too much oxy",
     ],
-    "danger.medical_emergency": ["he's not breathing", "my mom is unconscious", "i'm having a medical emergency"],
-    "danger.harm_others": ["i'm going to kill him", "i want to stab my roommate", "i'm gonna shoot up the school"],
-    "danger.violence_now": ["my husband is hitting me", "someone broke into my house", "he's going to kill me"],
-    "danger.child_at_risk": [
+    "imminent.medical": ["he's not breathing", "my mom is unconscious", "i'm having a medical emergency"],
+    "imminent.harm_to_others": ["i'm going to kill him", "i want to stab my roommate", "i'm gonna shoot up the school"],
+    "imminent.violence": [
+        "my husband is hitting me", "someone broke into my house", "my wife attacked me with a knife",
+        "he said he'll kill me if i call anyone",
+    ],
+    "imminent.child_abuse": [
         "my uncle touches me when we're alone", "a man is grooming my daughter", "he said nobody would believe me",
     ],
-    "danger.danger_now": [
+    "imminent.danger_now": [
         "i'm in danger", "i'm not safe at home", "please call an ambulance now", "someone call 999 now",
-        "calling 000 please",
+        "calling 000 please", "I need help now",
     ],
-    "guarded.suicide_mentions": ["my friend is talking about suicide", "thoughts of death again", "i overdosed"],
+    "risk.suicide": [
+        "the urges are back", "everyone would be better off without me", "i can't go on",
+        "i don't want to be alive anymore", "done with being alive", "i keep wishing i'd get hit by a bus",
+        "if i was gone it would be a relief for everyone", "i wish i could sleep and never wake up",
+        "i'm such a burden to my family", "everything feels hopeless", "nobody would notice if i died",
+    ],
+    "risk.self_harm": ["i want to hurt myself", "relapsed on sh last night", "i carved his name into my arm"],
+    "guarded.overdose": ["i overdosed"],
     "guarded.medical": ["i think i'm having a heart attack", "my brother is having a seizure", "there's so much blood"],
-    "guarded.violence": ["i was just raped", "my dad is abusive", "he has a gun"],
+    "guarded.violence": ["i was just raped", "my dad is abusive", "he has a gun", "he's going to kill me"],
+    "guarded_risk.suicide": ["my friend is talking about suicide", "thoughts of death again"],
+    "guarded_risk.self_harm": ["i self harm"],
 }  # fmt: skip
+LEVEL_EXAMPLES = [
+    ("i want to die", 2), ("i want to die tonight", 1), ("i wish i was dead", 2), ("i can't go on", 2),
+    ("i can't go on, i have the pills ready", 1), ("i have been having suicidal thoughts", 2),
+    ("i'm going to kill myself", 1), ("i want to hurt myself", 2), ("my friend took a whole bottle of pills", 1),
+    ("we studied suicide prevention in class", 3), ("i was suicidal in high school but i'm fine now", 3),
+    ("as a nurse, how do i do a suicide risk assessment", 3), ("this homework is killing me", None),
+]  # fmt: skip
 
 # The issue's named idioms and topic questions, and more of their kind: no rule may fire.
 NOT_DANGER = [
@@ -59,6 +74,11 @@ NOT_DANGER = [
     "is it ok for my therapist to touch my shoulder", "can my counselor tell my family what we talk about",
     "i overdosed on netflix this weekend", "i thought i'd have a heart attack before my first session",
     "i won't make it to my session on thursday, can i reschedule",
+    "my boss will kill me if i'm late again", "my boss is gonna kill me if i leave early again",
+    "my mom will kill me when she sees my grades", "i want to die of embarrassment", "I have plans this weekend",
+    "we set a date for the wedding", "i'm writing a letter to my therapist", "how long does therapy take to work",
+    "he held me in his arms", "what's the point of trying therapy again", "I wish it would stop raining",
+    "i put my pills in the cabinet", "I'm gay and my therapist is religious, will that be a problem?",
 ]  # fmt: skip
 
 
@@ -74,31 +94,56 @@ def nlp():
 
 def test_every_rule_has_examples_and_they_fire_it(rules: crisis_rules.CrisisRules) -> None:
     spec = crisis_rules.load_rules()
-    names = {f"{tier}.{name}" for tier in ("danger", "guarded") for name in spec[tier]}
+    names = {f"{tier}.{name}" for tier in crisis_rules.LEVELS for name in spec.get(tier) or ()}
     assert names == set(RULE_EXAMPLES)
     for rule, lines in RULE_EXAMPLES.items():
         for line in lines:
             assert rule in rules.matches(line), f"{line!r} does not fire {rule}"
-            assert rules.check_text(line).danger, line
+            assert rules.check_text(line).level in (1, 2), line
+
+
+@pytest.mark.parametrize(("text", "level"), LEVEL_EXAMPLES)
+def test_levels(rules: crisis_rules.CrisisRules, text: str, level: int | None) -> None:
+    assert rules.check_text(text).level == level
 
 
 @pytest.mark.parametrize("text", NOT_DANGER)
 def test_idioms_and_topic_questions_fire_no_rule(rules: crisis_rules.CrisisRules, text: str) -> None:
-    assert rules.check_text(text).danger is None
+    assert rules.check_text(text).level not in (1, 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "about", "kind"),
+    [
+        ("my friend took a whole bottle of pills", "other", "overdose"),
+        ("my dad isn't breathing", "other", "medical"),
+        ("my sister says she wants to kill herself", "other", "suicide"),
+        ("he's going to kill me", "self", "violence"),
+        ("my husband is hitting me", "self", "domestic_violence"),
+        ("i'm going to kill him", "self", "harm_to_others"),
+        ("my stepdad touches my little sister", "other", "child_abuse"),
+    ],
+)
+def test_who_is_at_risk_and_the_kind_of_danger(rules, text: str, about: str, kind: str) -> None:
+    verdict = rules.check_text(text)
+    assert (verdict.about, verdict.kind) == (about, kind)
 
 
 @pytest.mark.parametrize(
     ("text", "safe"),
-    [("i keep dying on this level", "safe.idioms"), ("we studied overdoses in first aid class", "safe.study_and_work")],
+    [
+        ("i keep dying on this level", "idiom.idioms"),
+        ("we studied overdoses in first aid class", "mention.study_and_work"),
+    ],
 )
 def test_safe_contexts_are_recognised(rules: crisis_rules.CrisisRules, text: str, safe: str) -> None:
     assert safe in rules.matches(text)
-    assert rules.check_text(text).danger is None
+    assert rules.check_text(text).level not in (1, 2)
 
 
 def test_danger_beats_a_safe_context(rules: crisis_rules.CrisisRules) -> None:
     verdict = rules.check_text("this game is killing me and honestly i want to kill myself")
-    assert verdict.danger == "danger.kill_self" and verdict.safe
+    assert verdict.danger == "imminent.suicide" and verdict.level == 1 and verdict.safe
 
 
 def test_pattern_language_expands_contractions_phrases_and_gaps(nlp) -> None:
@@ -116,23 +161,32 @@ def test_pattern_language_expands_contractions_phrases_and_gaps(nlp) -> None:
 
 
 def test_bad_rule_file_fails_with_the_rule_name(nlp) -> None:
-    with pytest.raises(ValueError, match="danger.empty"):
-        crisis_rules.CrisisRules({"danger": {"empty": ["?"]}}, nlp)
+    with pytest.raises(ValueError, match="imminent.suicide"):
+        crisis_rules.CrisisRules({"imminent": {"suicide": ["?"]}}, nlp)
+    with pytest.raises(ValueError, match="named by its kind"):
+        crisis_rules.CrisisRules({"imminent": {"sadness": ["sad"]}}, nlp)
+    with pytest.raises(ValueError, match="unknown tier"):
+        crisis_rules.CrisisRules({"danger": {"suicide": ["kms"]}}, nlp)
 
 
 @pytest.mark.parametrize(
-    ("intent", "verdict", "expected"),
+    ("intent", "confidence", "verdict", "expected"),
     [
-        ("faq_texting", crisis_rules.Verdict(danger="danger.kill_self"), {"crisis": True, "layer": "rules"}),
-        ("crisis", crisis_rules.Verdict(danger="danger.kill_self"), {"crisis": True, "layer": "classifier+rules"}),
-        ("crisis", crisis_rules.Verdict(), {"crisis": True, "layer": "classifier"}),
-        ("crisis", crisis_rules.Verdict(safe="safe.idioms"), {"crisis": False, "overruled_by": "safe.idioms"}),
-        ("faq_texting", crisis_rules.Verdict(safe="safe.idioms"), None),
-        ("greet", crisis_rules.Verdict(), None),
+        ("faq_texting", 0.9, crisis_rules.Verdict("imminent.suicide", level=1),
+         {"crisis": True, "level": 1, "layer": "rules"}),
+        ("crisis", 0.9, crisis_rules.Verdict("risk.suicide", level=2),
+         {"crisis": True, "level": 2, "layer": "classifier+rules"}),
+        ("crisis", 0.9, crisis_rules.Verdict(), {"crisis": True, "level": 1, "layer": "classifier"}),
+        ("crisis", 0.2, crisis_rules.Verdict(), {"crisis": False, "below_threshold": 0.2}),
+        ("crisis", 0.9, crisis_rules.Verdict(safe="idiom.idioms"), {"crisis": False, "overruled_by": "idiom.idioms"}),
+        ("crisis", 0.9, crisis_rules.Verdict(safe="mention.long_past"), {"crisis": False, "level": 3}),
+        ("faq_texting", 0.9, crisis_rules.Verdict(safe="mention.long_past", level=3), {"crisis": False, "level": 3}),
+        ("faq_texting", 0.9, crisis_rules.Verdict(safe="idiom.idioms"), None),
+        ("greet", 0.9, crisis_rules.Verdict(), None),
     ],
-)
-def test_decide_combines_classifier_and_rules(intent, verdict, expected) -> None:
-    record = crisis_rules.decide(intent, verdict)
+)  # fmt: skip
+def test_decide_combines_classifier_and_rules(intent, confidence, verdict, expected) -> None:
+    record = crisis_rules.decide(intent, verdict, confidence, threshold=0.5)
     if expected is None:
         assert record is None
     else:
@@ -158,8 +212,8 @@ def test_guard_forces_crisis_and_says_which_layer_fired(rules, nlp) -> None:
     assert message.get("intent_ranking")[0] == {"name": "crisis", "confidence": 1.0}
     assert [r["name"] for r in message.get("intent_ranking")].count("crisis") == 1
     assert message.get("safety") == {
-        "crisis": True, "layer": "rules", "rule": "danger.want_to_die",
-        "classifier": {"name": "faq_empathy", "confidence": 0.7},
+        "crisis": True, "level": 2, "layer": "rules", "rule": "risk.suicide", "kind": "suicide", "about": "self",
+        "language": "en", "classifier": {"name": "faq_empathy", "confidence": 0.7},
     }  # fmt: skip
     assert "safety" in message.as_dict(only_output_properties=True)
 
@@ -178,7 +232,7 @@ def test_guard_overrules_a_classifier_crisis_on_an_idiom(rules, nlp) -> None:
     message = _message("this commute is killing me", "crisis", nlp)
     guard.CrisisGuard(rules).process([message])
     assert message.get("intent")["name"] == "greet"  # the next-best intent; the fallback judges it
-    assert message.get("safety")["overruled_by"] == "safe.idioms"
+    assert message.get("safety")["overruled_by"] == "idiom.idioms"
 
 
 def test_guard_leaves_ordinary_messages_alone(rules, nlp) -> None:
@@ -232,7 +286,9 @@ async def test_crisis_reply_has_numbers_and_one_tap_buttons() -> None:
     response = await generator.generate("utter_crisis", _tracker(CRISIS), "collector")
     assert "call 9-1-1" in response["text"] and "988" in response["text"] and "741741" in response["text"]
     assert "automated assistant" in response["text"] and "keep talking" in response["text"]
-    assert [b["payload"] for b in response["buttons"]] == ["tel:911", "tel:988", "sms:741741"]
+    assert response["text"].startswith("I'm really sorry"), "acknowledge first, then the numbers"
+    assert "you or someone with you" in response["text"]
+    assert [b["payload"] for b in response["buttons"]] == ["tel:911", "tel:988", "sms:741741?body=HOME"]
     shell = await generator.generate("utter_crisis", _tracker(SHELL_CRISIS), "collector")
     assert not shell.get("buttons")
 

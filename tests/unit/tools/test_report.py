@@ -156,13 +156,17 @@ def test_the_threshold_and_the_minimum_of_votes_are_parameters(week: dict[str, A
 
 def test_escalations_per_day_by_level(figures: dict[str, Any], week: dict[str, Any]) -> None:
     known = week["known"]
-    assert figures["escalations"]["levels"] == {1: "emergency"}
-    assert figures["escalations"]["per_day"] == {day: {1: known["escalations"].get(day, 0)} for day in _days(known)}
+    assert figures["escalations"]["levels"] == {1: "emergency", 2: "check-in"}
+    by_level = known["escalations_by_level"]
+    assert figures["escalations"]["per_day"] == {
+        day: {level: by_level.get(day, {}).get(str(level), 0) for level in (1, 2)} for day in _days(known)
+    }
+    assert sum(by_level.get(day, {}).get("2", 0) for day in _days(known)) > 0, "the week has level-2 check-ins"
     assert figures["escalations"]["total"] == sum(known["escalations"].values())
 
 
 def test_a_level_column_is_counted_by_level(tmp_path: Path, store: answers.AnswerStore) -> None:
-    """The record has no `level` yet; when it gets one, each level is counted apart (no level: 1)."""
+    """Each level is counted apart; a row from before levels (no level) counts as 1."""
     day = START.isoformat()
     rows = [{"level": 1}, {"level": 2}, {"level": "2"}, {"level": "emergency"}, {"level": None}]
     db = sqlite_utils.Database(tmp_path / "e.db")
@@ -174,7 +178,7 @@ def test_a_level_column_is_counted_by_level(tmp_path: Path, store: answers.Answe
     )
     db.close()
     got = report.figures(tmp_path / "r.db", tmp_path / "e.db", START, START + dt.timedelta(days=1), store=store)
-    assert got["escalations"]["levels"] == {1: "emergency", 2: "level 2"}
+    assert got["escalations"]["levels"] == {1: "emergency", 2: "check-in"}
     assert got["escalations"]["per_day"] == {day: {1: 3, 2: 2}}
 
 
@@ -272,7 +276,7 @@ def test_no_message_text_can_reach_the_page(week: dict[str, Any], page: str, tmp
     assert columns == {
         "turns": {"at", "channel", "topic", "kind"},
         "votes": {"at", "channel", "topic", "version", "vote"},
-        "escalations": {"id", "at", "conversation_id", "channel", "layer", "rule"},
+        "escalations": {"id", "at", "conversation_id", "channel", "layer", "rule", "level", "language", "kind"},
     }
     parse = {"text": PLANTED, "intent": {"name": "crisis"}, "safety": {"layer": "rules", "rule": "kill_self"}}
     escalations.record_parse("sim-planted", "rest", parse, tmp_path / "e.db")
