@@ -28,6 +28,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu import identity
+
 logger = logging.getLogger(__name__)
 
 # The model archive holds only data, so loading it cannot run code: arrays in an npz read
@@ -35,7 +37,10 @@ logger = logging.getLogger(__name__)
 ARRAYS_FILE = "linear_intent_classifier.npz"  # idf_<i> per vectorizer, the SVM's coef and intercept
 METADATA_FILE = "linear_intent_classifier.json"  # format, version, vectorizer settings and vocabularies, classes
 ARCHIVE_FORMAT = "alliance.linear_intent_classifier"
-ARCHIVE_VERSION = 1
+# 2: trained on views with identity terms replaced (bot/nlu/identity.py). A version 1 archive was
+# trained on the terms themselves and still loads, predicting on the views it was trained on.
+ARCHIVE_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 
 def _one_of(*choices: Any) -> Callable[[Any], bool]:
@@ -81,12 +86,25 @@ def _require(condition: bool, problem: str) -> None:
         raise ArchiveError(problem)
 
 
-def views(message: Message) -> tuple[str, str, str]:
-    """The three texts features come from: word forms, lemmas, and the raw lowercased text."""
+def views(message: Message, identity_terms: bool = True) -> tuple[str, str, str]:
+    """The three texts features come from: word forms, lemmas, and the raw lowercased text.
+
+    In all three, each identity term (sexual orientation, gender identity, race, religion,
+    disability, immigration status, age) is one placeholder (bot/nlu/identity.py): who
+    someone is never moves the intent, in training or prediction. `identity_terms=False`
+    keeps the terms, for an archive trained before that (version 1).
+    """
     tokens = message.get(TOKENS_NAMES[TEXT]) or []
-    words = " ".join(t.text.lower() for t in tokens)
-    lemmas = " ".join((t.lemma or t.text).lower() for t in tokens)
-    return words, lemmas, (message.get(TEXT) or "").lower()
+    text = message.get(TEXT) or ""
+    found = identity.spans(text) if identity_terms else []
+    if not found:
+        words = [t.text for t in tokens]
+        lemmas = [t.lemma or t.text for t in tokens]
+    else:
+        words = identity.replace_tokens(text, [(t.start, t.end, t.text) for t in tokens], found)
+        lemmas = identity.replace_tokens(text, [(t.start, t.end, t.lemma or t.text) for t in tokens], found)
+        text = identity.replace(text, found)
+    return " ".join(words).lower(), " ".join(lemmas).lower(), text.lower()
 
 
 class Features:
@@ -99,6 +117,7 @@ class Features:
     def __init__(self, word_ngrams: Sequence[int], char_ngrams: Sequence[int]) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
+        self.identity_terms = True  # views() replaces identity terms (False only for a version 1 archive)
         token = r"\S+"  # the tokenizer has already split the text
         self.vectorizers = (
             TfidfVectorizer(analyzer="word", ngram_range=tuple(word_ngrams), token_pattern=token, sublinear_tf=True),
@@ -134,6 +153,7 @@ class Features:
         features = cls.__new__(cls)
         features.vectorizers = tuple(vectorizers)
         features._fast = None
+        features.identity_terms = True
         return features
 
     def archived(self) -> tuple[List[Dict[str, Any]], Dict[str, np.ndarray]]:
@@ -219,12 +239,14 @@ def read_model(directory: Path) -> tuple[Features, Any] | None:
         return None
     metadata = json.loads((directory / METADATA_FILE).read_text(encoding="utf-8"))
     _require(isinstance(metadata, dict) and metadata.get("format") == ARCHIVE_FORMAT, "unknown archive format")
-    _require(metadata.get("version") == ARCHIVE_VERSION, f"unsupported version {metadata.get('version')!r}")
+    version = metadata.get("version")
+    _require(type(version) is int and version in READABLE_VERSIONS, f"unsupported version {version!r}")
     npz = np.load(directory / ARRAYS_FILE, allow_pickle=False)
     _require(isinstance(npz, np.lib.npyio.NpzFile), f"{ARRAYS_FILE} is not an npz archive")
     with npz:
         arrays = {name: npz[name] for name in npz.files}  # an object (pickled) array raises ValueError here
     features = Features.restored(metadata.get("vectorizers"), arrays)
+    features.identity_terms = version >= 2
     _require(
         set(arrays) == {f"idf_{i}" for i in range(len(features.vectorizers))} | {"coef", "intercept"},
         f"{ARRAYS_FILE} holds unexpected arrays {sorted(arrays)}",
@@ -351,7 +373,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         nothing: tuple[Dict[str, Any], List[Dict[str, Any]]] = ({"name": None, "confidence": 0.0}, [])
         if self.model is None or not message.get(TEXT):
             return nothing
-        columns, values = self.features.one(views(message))
+        columns, values = self.features.one(views(message, self.features.identity_terms))
         if not len(columns):
             return nothing
         scores = self.model.coef_[:, columns] @ values + self.model.intercept_

@@ -19,7 +19,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.classifier import ARRAYS_FILE, METADATA_FILE, LinearIntentClassifier, views
+from bot.nlu.classifier import ARRAYS_FILE, METADATA_FILE, LinearIntentClassifier, softmax, views
+from bot.nlu.identity import PLACEHOLDER
 
 EXAMPLES = {
     "faq_texting": ["can i text my therapist", "is it ok to send my counselor a message", "texting between sessions"],
@@ -219,6 +220,8 @@ def remove_json(archive: Path) -> None:
     "damage",
     [
         set_metadata("version", 99),
+        set_metadata("version", True),
+        set_metadata("version", 2.0),
         set_metadata("format", "something else"),
         set_metadata("classes", ["faq_texting"]),
         set_vectorizer_param("input", "filename"),
@@ -283,3 +286,37 @@ def test_a_loaded_two_intent_model_predicts_exactly_as_the_trained_one(
     for message in tokenized(MESSAGES):
         assert trained.predict(message) == loaded.predict(message)
     assert loaded.predict(tokenized(["can i text my counselor"])[0])[0]["name"] == "faq_texting"
+
+
+IDENTITY_EXAMPLES = {
+    **EXAMPLES,
+    "faq_cultural_fit": ["i'm gay, will my counselor accept me", "i want a black therapist", "my therapist is white"],
+}
+
+
+def test_identity_terms_never_reach_the_model(storage: LocalModelStorage, context: ExecutionContext) -> None:
+    trained = train(storage, context, IDENTITY_EXAMPLES)
+    vocabulary = {term for v in trained.features.vectorizers for term in v.vocabulary_}
+    assert PLACEHOLDER in vocabulary and not {"gay", "black", "white", "gay,"} & vocabulary
+    assert not [term for term in vocabulary if "gay" in term or "whit" in term]  # no word or char n-gram of them
+    [a, b] = tokenized(["i'm gay, can i text my counselor", "I'm a Muslim woman, can i text my counselor"])
+    assert trained.predict(a) == trained.predict(b)
+
+
+def test_a_version_1_archive_predicts_on_the_terms_it_was_trained_on(
+    storage: LocalModelStorage, context: ExecutionContext
+) -> None:
+    """An archive from before identity terms were replaced keeps working as it was trained."""
+    trained = train(storage, context, IDENTITY_EXAMPLES)
+    with storage.read_from(Resource("clf")) as archive:
+        set_metadata("version", 1)(archive)
+    old = LinearIntentClassifier.load({}, storage, Resource("clf"), context)
+    assert trained.features.identity_terms and not old.features.identity_terms
+    [message] = tokenized(["i'm gay, can i text my counselor"])
+    raw, replaced = old.features.one(views(message, identity_terms=False)), old.features.one(views(message))
+    assert set(raw[0]) != set(replaced[0])  # the placeholder's columns: only the new views have them
+    scores = old.model.coef_[:, raw[0]] @ raw[1] + old.model.intercept_
+    expected = softmax(scores, old.config["temperature"])
+    _, ranking = old.predict(message)
+    by_class = dict(zip(old.model.classes_, expected, strict=True))
+    assert {r["name"]: r["confidence"] for r in ranking} == pytest.approx(by_class)
