@@ -123,7 +123,7 @@ def figures(
     # Answers to review first, then the others judged, worst first; the ones with too few votes last.
     answers.sort(key=lambda a: (not a["flagged"], a["votes"] < min_votes, a["ratio"], -a["votes"], a["topic"]))
 
-    levels = sorted({_level(row) for row in crises} | {1}, key=_level_order)
+    levels = sorted({_level(row) for row in crises} | set(LEVELS), key=_level_order)
     per_day = {day: dict.fromkeys(levels, 0) for day in days}
     for row in crises:
         per_day[row["at"][:10]][_level(row)] += 1

@@ -109,9 +109,12 @@ def simulate(
                 vote = records.HELPFUL if rng.random() < helpful[topic] else records.NOT_HELPFUL
                 later = min(at + dt.timedelta(seconds=rng.randint(20, 240)), at.replace(hour=23, minute=59, second=59))
                 votes.append({"at": later, "channel": channel, "topic": topic, "vote": vote})
-        for _ in range(rng.choices([0, 1, 2, 3], weights=[30, 40, 22, 8])[0]):
-            layer = _pick(rng, LAYERS)
-            rule, level = rng.choice(rules) if "rules" in layer else (None, 1)
+        # Emergencies (level 1) on most days; check-ins (level 2), which only rules grade, on some.
+        levels = [1] * rng.choices([0, 1, 2, 3], weights=[30, 40, 22, 8])[0]
+        levels += [2] * rng.choices([0, 1, 2], weights=[40, 45, 15])[0]
+        for level in levels:
+            layer = _pick(rng, LAYERS) if level == 1 else _pick(rng, {"rules": 60, "classifier+rules": 40})
+            rule = rng.choice([r for r, lv in rules if lv == level]) if "rules" in layer else None
             crises.append(
                 {
                     "at": _time(rng, day),

@@ -48,6 +48,10 @@ RULE_EXAMPLES = {
         "i'm such a burden to my family", "everything feels hopeless", "nobody would notice if i died",
     ],
     "risk.self_harm": ["i want to hurt myself", "relapsed on sh last night", "i carved his name into my arm"],
+    "guarded.suicide": [
+        "i wont make it to thursday", "i won't need therapy after this weekend", "i picked a date",
+        "made sure my dog has somewhere to go after saturday", "deleted all my socials", "i updated my will",
+    ],
     "guarded.overdose": ["i overdosed"],
     "guarded.medical": ["i think i'm having a heart attack", "my brother is having a seizure", "there's so much blood"],
     "guarded.violence": ["i was just raped", "my dad is abusive", "he has a gun", "he's going to kill me"],
@@ -78,6 +82,8 @@ NOT_DANGER = [
     "my mom will kill me when she sees my grades", "i want to die of embarrassment", "I have plans this weekend",
     "we set a date for the wedding", "i'm writing a letter to my therapist", "how long does therapy take to work",
     "he held me in his arms", "what's the point of trying therapy again", "I wish it would stop raining",
+    "I won't make it to Friday's session", "i picked a date for our wedding", "my dog has somewhere to stay when i travel",
+    "i updated my will with my lawyer",
     "i put my pills in the cabinet", "I'm gay and my therapist is religious, will that be a problem?",
 ]  # fmt: skip
 
