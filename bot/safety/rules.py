@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,7 +35,8 @@ KINDS = frozenset({
     "suicide", "self_harm", "overdose", "medical", "violence", "domestic_violence", "child_abuse",
     "harm_to_others", "danger_now",
 })  # fmt: skip
-NEARBY = 3  # tokens before a match that may say who it is about ("my dad" isn't breathing)
+NEARBY = 6  # tokens before a match that may say who it is about ("my dad" isn't breathing)
+YEARS_OLD = re.compile(r"^\d+(yo|y/o|yrs?)$")  # "my 4yo swallowed..."
 
 
 def fold_accents(text: str) -> str:
@@ -202,21 +204,34 @@ class CrisisRules:
         doc = self.doc(text)
         return {self.nlp.vocab.strings[m[0]] for tier in self.matchers for m in self.matchers[tier](doc)}
 
+    def _person(self, token) -> str | None:
+        word = token.lower_
+        if word in self.people["self"]:
+            return "self"
+        if word in self.people["other"] or YEARS_OLD.match(word):
+            return "other"
+        return None
+
     def _about(self, doc, start: int, end: int) -> str:
-        """Who a match is about: the person named in it, or just before it; the writer if nobody is."""
-        span = [t.lower_ for t in doc[start:end]]
-        before = [t.lower_ for t in doc[max(0, start - NEARBY) : start]]
-        for words in (span, before):
-            if any(w in self.people["self"] for w in words):
-                return "self"
-            if any(w in self.people["other"] for w in words):
-                return "other"
-        return "self"
+        """Who a match is about: someone it names ("...kill me", "...kill herself"), else the nearest person
+        named before it ("my dad isn't breathing"), else just after it; the writer if nobody is."""
+        named = {self._person(t) for t in doc[start:end]}
+        if "self" in named or "other" in named:
+            return "self" if "self" in named else "other"
+        for token in reversed(doc[max(0, start - NEARBY) : start]):
+            person = self._person(token)
+            if person:
+                return person
+        after = {self._person(t) for t in doc[end : end + 2]}
+        return "other" if "other" in after and "self" not in after else "self"
 
     def about_all(self, doc) -> str:
-        """Who a whole message is about, for a crisis no rule located: the writer unless only others are named."""
-        words = {t.lower_ for t in doc}
-        return "other" if words & self.people["other"] and not words & self.people["self"] else "self"
+        """Who a whole message is about, for a crisis no rule located: the first person it names."""
+        for token in doc:
+            person = self._person(token)
+            if person:
+                return person
+        return "self"
 
     def _kind(self, rule: str, doc) -> str:
         kind = rule.split(".", 1)[1]

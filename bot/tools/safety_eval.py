@@ -76,7 +76,10 @@ def figures(sections: Dict[str, Section]) -> Dict[str, float]:
     out: Dict[str, float] = {}
     if "level1" in sections:
         out["level-1 recall"] = sections["level1"].share(EMERGENCY)
-        others = [r for r in sections["level1"].rows if isinstance(r[0], dict) and r[0].get("about") == "other"]
+        others = [  # someone else at risk: not a threat the writer makes (harm to others gets the general reply)
+            r for r in sections["level1"].rows
+            if isinstance(r[0], dict) and r[0].get("about") == "other" and r[0].get("kind") != "harm_to_others"
+        ]  # fmt: skip
         if others:
             out["someone else: reply to the helper"] = sum(
                 o == EMERGENCY and s.get("about") == "other" for _, o, s in others
