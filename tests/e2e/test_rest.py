@@ -120,7 +120,7 @@ def test_crisis_is_escalated_recorded_and_remembered(running) -> None:
 
     reply = pair.send(CRISIS_MESSAGE, user)
     assert "9-1-1" in texts(reply) and "988" in texts(reply) and "741741" in texts(reply)
-    assert ["tel:911", "tel:988", "sms:741741"] == [b["payload"] for m in reply for b in m.get("buttons", [])]
+    assert ["tel:911", "tel:988", "sms:741741?body=HOME"] == [b["payload"] for m in reply for b in m.get("buttons", [])]
 
     rows = [r for r in escalations.rows(pair.escalations_db) if r["conversation_id"] == user]
     assert len(rows) == 1 and rows[0]["channel"] == "rest" and rows[0]["layer"] in {"rules", "classifier+rules"}
@@ -182,3 +182,65 @@ def test_with_the_action_server_down_every_message_is_answered_and_answers_resum
     later = pair.send("can i text my therapist?", user)
     assert store.get("faq_texting").short in texts(later)  # no restart needed
     assert texts(later).endswith(config.emergency().reminder)  # the conversation remembers the escalation
+
+
+# The graded replies, each served by the Rasa server alone (the action server is down here).
+
+
+def _rows(pair, user: str) -> list[dict]:
+    return [r for r in escalations.rows(pair.escalations_db) if r["conversation_id"] == user]
+
+
+def test_risk_gets_a_check_in_and_i_need_help_now_escalates(without_actions) -> None:
+    pair, user = without_actions, "e2e-level-2"
+    reply = pair.send("honestly i wish i could go to sleep and never wake up", user)
+    [check_in] = [m for m in reply if "Are you safe right now?" in m.get("text", "")]  # after the welcome
+    assert "988lifeline.org" in check_in["text"] and "9-1-1" not in check_in["text"]
+    assert ["I'm safe for now", "I need help now"] == [b["title"] for b in check_in["buttons"]]
+    help_now = pair.send("I need help now", user)
+    assert "call 9-1-1 now" in texts(help_now)
+    assert [(r["level"], r["channel"]) for r in _rows(pair, user)] == [(2, "rest"), (1, "rest")]
+    assert "sleep" not in pair.escalations_db.read_bytes().decode("latin-1")
+
+
+def test_an_answer_that_says_safe_is_heard(without_actions) -> None:
+    pair, user = without_actions, "e2e-level-2-safe"
+    pair.send("everyone would be better off without me", user)
+    safe = pair.send("yeah im ok for now", user)
+    assert "glad you're safe" in texts(safe) and "988" in texts(safe)
+    unsure = pair.send("i just feel empty", user)
+    assert "outside what I can help with" not in texts(unsure) and "988" in texts(unsure)
+
+
+def test_someone_else_in_danger_gets_a_reply_for_the_helper(without_actions) -> None:
+    reply = without_actions.send("my friend just swallowed a whole bottle of pills", "e2e-other")
+    assert "If they are in immediate danger, call 9-1-1" in texts(reply)
+
+
+def test_abuse_at_home_adds_the_hotline(without_actions) -> None:
+    reply = without_actions.send("my husband is hitting me right now", "e2e-dv")
+    assert "1-800-799-7233" in texts(reply)
+    assert "sms:88788?body=START" in [b["payload"] for m in reply for b in m.get("buttons", [])]
+
+
+def test_spanish_crisis_is_answered_in_spanish(without_actions) -> None:
+    reply = without_actions.send("ya no quiero vivir, tengo las pastillas aquí", "e2e-es")
+    assert "9-1-1" in texts(reply) and "marca 2" in texts(reply) and "AYUDA" in texts(reply)
+    assert _rows(without_actions, "e2e-es")[0]["language"] == "es"
+
+
+@pytest.mark.parametrize("message", ["je veux mourir", "Ich will nicht mehr leben", "quero saber se posso ligar"])
+def test_a_language_alliance_cant_read_gets_the_number_in_english_and_spanish(without_actions, message) -> None:
+    reply = without_actions.send(message, f"e2e-lang-{abs(hash(message))}")
+    assert "call 9-1-1" in texts(reply) and "llama al 9-1-1" in texts(reply)
+    assert "outside what I can help with" not in texts(reply)
+
+
+def test_a_mention_gets_the_answer_with_a_pointer(running) -> None:
+    pair, store = running
+    pair.send("hi", "e2e-3")  # the welcome, which names 9-1-1, comes first
+    reply = pair.send("we studied suicide prevention in my psychology class. can i bring that up in therapy?", "e2e-3")
+    assert "9-1-1" not in texts(reply) and "Are you safe" not in texts(reply)
+    from bot.content.nlg import pointer
+
+    assert pointer(config.emergency()) in texts(reply) and not _rows(pair, "e2e-3")

@@ -141,8 +141,8 @@ def browser() -> Iterator[Any]:
 class Page:
     """A browser tab on the demo page, recording dialogs and uncaught errors."""
 
-    def __init__(self, browser: Any, width: int = 1280, height: int = 800) -> None:
-        self.context = browser.new_context(viewport={"width": width, "height": height})
+    def __init__(self, browser: Any, width: int = 1280, height: int = 800, **context: Any) -> None:
+        self.context = browser.new_context(viewport={"width": width, "height": height}, **context)
         self.page = self.context.new_page()
         self.page.set_default_timeout(REPLY_MS)
         self.dialogs: list[str] = []
@@ -222,6 +222,35 @@ def tab(browser: Any) -> Iterator[Page]:
     page.close()
 
 
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.5 Mobile/15E148 Safari/604.1"
+)
+
+
+def test_the_text_link_fills_in_the_keyword_on_ios_and_android_alike(running, site: str, browser: Any) -> None:
+    """iOS reads "sms:741741&body=HOME"; Android and RFC 5724 "sms:741741?body=HOME"."""
+    for agent, href in ((IPHONE, "sms:741741&body=HOME"), (None, "sms:741741?body=HOME")):
+        tab = Page(browser, 390, 844, **({"user_agent": agent} if agent else {}))
+        try:
+            tab.open_demo(site, server=running[0].rasa_url)
+            tab.open_widget()
+            tab.send(CRISIS)
+            expect(tab.page.locator(f'a[href="{href}"]')).to_have_count(1)
+        finally:
+            tab.close()
+
+
+def test_the_check_in_offers_quick_replies_that_are_heard(running, site: str, tab: Page) -> None:
+    tab.open_demo(site, server=running[0].rasa_url)
+    tab.open_widget()
+    tab.send("honestly i wish i could go to sleep and never wake up")
+    expect(tab.bot.last).to_contain_text("Are you safe right now?")
+    tab.page.get_by_role("button", name="I'm safe for now").click()
+    expect(tab.user.last).to_contain_text("I'm safe for now")
+    expect(tab.bot.last).to_contain_text("glad you're safe")
+
+
 def saved_tracker(pair: servers.Servers, sender: str, last_user_text: str, timeout: float = 60) -> dict:
     """The tracker once it holds `last_user_text`: socket.io replies can arrive before Rasa saves it."""
     deadline = time.monotonic() + timeout
@@ -297,7 +326,7 @@ def test_conversation_over_socketio_survives_a_reload_and_stays_safe(running, si
     crisis = tab.bot.filter(has_text="9-1-1").filter(has=tab.page.locator('a[href="tel:911"]'))
     expect(crisis).to_have_count(1)
     expect(crisis.get_by_role("link", name="Call 9-1-1")).to_have_attribute("href", "tel:911")
-    expect(crisis.locator('a[href="sms:741741"]')).to_have_count(1)
+    expect(crisis.locator('a[href="sms:741741?body=HOME"]')).to_have_count(1)  # the keyword filled in
     expect(crisis.get_by_role("button")).to_have_count(0)  # calls are links, never sent as messages
 
     # The same Rasa conversation before and after the reload, over socket.io.
@@ -670,7 +699,7 @@ def test_the_strip_shows_the_servers_region(running_gb, site: str, tab: Page) ->
     expect(crisis).to_contain_text("A&E")
     expect(crisis).to_contain_text("116 123")
     expect(crisis.locator('a[href="tel:116123"]')).to_have_count(1)
-    expect(crisis.locator('a[href="sms:85258"]')).to_have_count(1)
+    expect(crisis.locator('a[href="sms:85258?body=SHOUT"]')).to_have_count(1)
     text = _page_text(tab)
     assert "999" in text
     for other in ("9-1-1", "emergency room", "state's licensing board"):
