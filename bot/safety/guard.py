@@ -78,7 +78,10 @@ class CrisisGuard(GraphComponent):
         doc = message.get(SPACY_DOCS[TEXT])
         verdict = self.rules.check(doc) if doc is not None else self.rules.check_text(text)
         tongue = language.detect(text)
-        spanish = self.spanish.check_text(text) if self.spanish is not None else None
+        # The Spanish rules read every message that isn't plainly English ("ya no quiero vivir" inside English too).
+        spanish = None
+        if self.spanish is not None and not language.plainly_english(text):
+            spanish = self.spanish.check_text(text)
         english_level = verdict.level if verdict.level in (1, 2) else 3
         if spanish is not None and spanish.level in (1, 2) and spanish.level < english_level:
             verdict, tongue = spanish, language.SPANISH

@@ -66,6 +66,13 @@ def _identifier():
     return LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
 
 
+def plainly_english(text: str) -> bool:
+    """Three or more words, at least three in four of them everyday English ones: no other rules need reading it."""
+    words = WORDS.findall(text.lower())
+    english = _word_lists()["en"]
+    return len(words) >= 3 and sum(english.get(w, UNKNOWN_WORD) >= STRONG for w in words) >= 0.75 * len(words)
+
+
 def detect(text: str) -> str:
     """"en", "es" or "other"."""
     words = WORDS.findall(text.lower())
@@ -85,8 +92,8 @@ def detect(text: str) -> str:
         return SPANISH
     if FOREIGN_DANGER.intersection(words):
         return OTHER
-    if len(words) < 3:
-        return ENGLISH
+    if len(words) < 3 or sum(p >= STRONG for p in en) >= 0.75 * len(words):
+        return ENGLISH  # too short to tell, or plainly English (as `plainly_english`): no model needed
     language, confidence = _identifier().classify(text)
     common_english = sum(p >= COMMON for p in en) / len(words)
     if language not in (ENGLISH, SPANISH) and (

@@ -82,7 +82,8 @@ NOT_DANGER = [
     "my mom will kill me when she sees my grades", "i want to die of embarrassment", "I have plans this weekend",
     "we set a date for the wedding", "i'm writing a letter to my therapist", "how long does therapy take to work",
     "he held me in his arms", "what's the point of trying therapy again", "I wish it would stop raining",
-    "I won't make it to Friday's session", "i picked a date for our wedding", "my dog has somewhere to stay when i travel",
+    "I won't make it to Friday's session", "i picked a date for our wedding",
+    "my dog has somewhere to stay when i travel",
     "i updated my will with my lawyer",
     "i put my pills in the cabinet", "I'm gay and my therapist is religious, will that be a problem?",
 ]  # fmt: skip

@@ -1,0 +1,103 @@
+"""The Spanish crisis rules (bot/safety/rules_es.yml): every rule fires on its examples, at its level."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.safety import rules as crisis_rules
+
+# Every rule that escalates, with lines that must fire it, written with and without accents.
+RULE_EXAMPLES = {
+    "imminent.suicide": [
+        "me voy a matar", "quiero matarme", "voy a suicidarme esta noche", "mi amiga se quiere matar",
+        "ya tengo las pastillas listas", "escribí una carta de despedida", "estoy en el puente",
+        "ya tengo planeado cómo hacerlo",
+    ],
+    "imminent.self_harm": ["me estoy cortando ahorita", "voy a lastimarme"],
+    "guarded.self_harm": ["voy a cortarme otra vez"],
+    "imminent.overdose": ["me tomé todas las pastillas", "mi hermano se tomó un bote de pastillas", "tomé cloro"],
+    "imminent.medical": ["mi papá no respira", "está inconsciente", "me duele mucho el pecho"],
+    "imminent.harm_to_others": ["voy a matarlo", "lo voy a matar", "voy a llevar una pistola a la escuela"],
+    "imminent.violence": [
+        "mi esposo me está pegando", "me quiere matar", "si lo dejo me va a matar", "me tiene encerrada",
+    ],
+    "imminent.child_abuse": ["mi tío me toca cuando estamos solos", "es nuestro secreto", "nadie me va a creer"],
+    "imminent.danger_now": ["estoy en peligro", "no estoy a salvo", "llamen a una ambulancia", "necesito ayuda ya"],
+    "risk.suicide": [
+        "me quiero morir", "ya no quiero vivir", "ojalá no despertar mañana", "todos estarían mejor sin mí",
+        "ya no puedo más", "soy una carga", "no le veo sentido a la vida", "pienso mucho en la muerte",
+    ],
+    "risk.self_harm": ["me corto los brazos cuando estoy triste", "tengo ganas de cortarme", "me sigo cortando"],
+    "guarded.harm_to_others": ["voy a matar a mi jefe"],
+    "guarded.suicide": ["me mato", "ya elegí la fecha", "borré todas mis redes"],
+    "guarded.overdose": ["sobredosis"],
+    "guarded.medical": ["le dio un infarto", "está teniendo convulsiones"],
+    "guarded.violence": ["me violaron", "mi pareja es abusiva", "me va a matar"],
+    "guarded_risk.suicide": ["suicidio", "quitarme la vida"],
+    "guarded_risk.self_harm": ["autolesiones"],
+}  # fmt: skip
+
+LEVELS = [
+    ("me quiero morir", 2), ("me quiero morir, ya tengo las pastillas", 1), ("quiero matarme", 1),
+    ("ya no puedo más", 2), ("ya no puedo más, es hoy", 1), ("mi novio me está pegando ahorita", 1),
+]  # fmt: skip
+
+NOT_DANGER = [
+    "me muero de risa", "me muero de hambre", "este trabajo me está matando", "mi jefe me va a matar si llego tarde",
+    "mi mamá me va a matar cuando vea mis calificaciones", "ese examen me mató", "voy a cortarme el pelo",
+    "me corté cocinando", "soy gay y quiero saber si mi terapeuta me va a juzgar",
+    "soy inmigrante indocumentado, ¿es confidencial la terapia?", "soy trans y tengo miedo de ir a terapia",
+    "soy musulmana y mi terapeuta no", "¿puedo mandarle mensajes a mi terapeuta?", "mi terapeuta no me entiende",
+    "estoy triste porque terminé con mi novio", "mi abuela falleció hace un año y la extraño",
+    "me siento sola a veces", "hola, buenas tardes", "gracias por la ayuda", "quiero cambiar de terapeuta",
+    "¿es normal llorar en terapia?", "matar el tiempo", "me tiro a la cama a dormir",
+    "estudio psicología y quiero saber sobre prevención del suicidio", "vi una serie sobre suicidio",
+    "voy a matar a mi hermano si se vuelve a comer mis papas jaja",
+    "i want to know if i can text my therapist", "my therapist is from mexico",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def rules() -> crisis_rules.CrisisRules:
+    spanish = crisis_rules.spanish_rules()
+    assert spanish is not None, "bot/safety/rules_es.yml is missing"
+    return spanish
+
+
+def test_every_rule_has_examples_and_they_fire_it(rules: crisis_rules.CrisisRules) -> None:
+    spec = crisis_rules.load_rules(crisis_rules.SPANISH_RULES_FILE)
+    names = {f"{tier}.{name}" for tier in crisis_rules.LEVELS for name in spec.get(tier) or ()}
+    assert names == set(RULE_EXAMPLES)
+    for rule, lines in RULE_EXAMPLES.items():
+        for line in lines:
+            assert rule in rules.matches(line), f"{line!r} does not fire {rule}"
+            assert rules.check_text(line).level in (1, 2), line
+
+
+@pytest.mark.parametrize(("text", "level"), LEVELS)
+def test_levels(rules: crisis_rules.CrisisRules, text: str, level: int) -> None:
+    assert rules.check_text(text).level == level
+
+
+@pytest.mark.parametrize("text", NOT_DANGER)
+def test_idioms_identity_and_ordinary_questions_fire_no_rule(rules: crisis_rules.CrisisRules, text: str) -> None:
+    assert rules.check_text(text).level not in (1, 2)
+
+
+@pytest.mark.parametrize(("text", "about", "kind"), [
+    ("mi amiga se quiere matar", "other", "suicide"),
+    ("mi hermano se tomó un bote de pastillas", "other", "overdose"),
+    ("mi papá no respira", "other", "medical"),
+    ("quiero matarme", "self", "suicide"),
+    ("mi esposo me está pegando", "self", "domestic_violence"),
+    ("mi padrastro le está pegando a mi mamá", "other", "domestic_violence"),
+])  # fmt: skip
+def test_who_is_at_risk_and_the_kind(rules: crisis_rules.CrisisRules, text: str, about: str, kind: str) -> None:
+    verdict = rules.check_text(text)
+    assert (verdict.about, verdict.kind) == (about, kind)
+
+
+def test_accents_are_optional(rules: crisis_rules.CrisisRules) -> None:
+    with_accents = rules.check_text("ya tomé todas las pastillas")
+    without = rules.check_text("ya tome todas las pastillas")
+    assert with_accents.level == without.level == 1
