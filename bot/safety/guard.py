@@ -85,6 +85,8 @@ class CrisisGuard(GraphComponent):
         english_level = verdict.level if verdict.level in (1, 2) else 3
         if spanish is not None and spanish.level in (1, 2) and spanish.level < english_level:
             verdict, tongue = spanish, language.SPANISH
+        elif spanish is not None and spanish.safe and english_level == 3 and not verdict.safe:
+            verdict = spanish  # a Spanish idiom or mention overrules the classifier as an English one does
         predicted = dict(message.get(INTENT) or {})
         record = decide(predicted.get("name"), verdict, float(predicted.get("confidence") or 0.0), self.threshold)
         if record is not None and record.get("crisis") and record["layer"] == "classifier":
