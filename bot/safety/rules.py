@@ -254,6 +254,8 @@ class CrisisRules:
             for rule, start, end in found[tier]:
                 if tier == "risk" and any(s < end and start < e for s, e in idioms):
                     continue  # the words of an idiom ("i want to die of embarrassment")
+                if tier == "imminent" and any(s <= start and end <= e for s, e in idioms):
+                    continue  # wholly inside an idiom ("i shot myself in the foot")
                 if level == 2 and now:
                     level = 1
                 if best is None or level < best[0]:
