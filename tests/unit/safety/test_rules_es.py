@@ -45,7 +45,8 @@ LEVELS = [
 NOT_DANGER = [
     "me muero de risa", "me muero de hambre", "este trabajo me está matando", "mi jefe me va a matar si llego tarde",
     "mi mamá me va a matar cuando vea mis calificaciones", "ese examen me mató", "voy a cortarme el pelo",
-    "me corté cocinando", "me morí de amor con mi sobrinito", "me quiero ir de mi casa a vivir sola", "soy gay y quiero saber si mi terapeuta me va a juzgar",
+    "me corté cocinando", "me morí de amor con mi sobrinito", "me quiero ir de mi casa a vivir sola",
+    "soy gay y quiero saber si mi terapeuta me va a juzgar",
     "soy inmigrante indocumentado, ¿es confidencial la terapia?", "soy trans y tengo miedo de ir a terapia",
     "soy musulmana y mi terapeuta no", "¿puedo mandarle mensajes a mi terapeuta?", "mi terapeuta no me entiende",
     "estoy triste porque terminé con mi novio", "mi abuela falleció hace un año y la extraño",
