@@ -35,6 +35,7 @@ KINDS = frozenset({
     "suicide", "self_harm", "overdose", "medical", "violence", "domestic_violence", "child_abuse",
     "harm_to_others", "danger_now",
 })  # fmt: skip
+IDIOM_AROUND = 6  # how many more tokens than an imminent match an idiom around it may span and still silence it
 NEARBY = 6  # tokens before a match that may say who it is about ("my dad" isn't breathing)
 YEARS_OLD = re.compile(r"^\d+(yo|y/o|yrs?)$")  # "my 4yo swallowed..."
 
@@ -249,13 +250,16 @@ class CrisisRules:
         best: tuple[int, str, int, int] | None = None
         idioms = [(start, end) for _, start, end in found["idiom"]]
         for tier, level in LEVELS.items():
-            if tier.startswith("guarded") and silencer:
-                continue
             for rule, start, end in found[tier]:
+                if tier.startswith("guarded") and silencer and not (tier == "guarded" and rule.endswith(".suicide")
+                                                                    and not found["idiom"]):
+                    continue  # silenced; a plan ("the date is set") only by an idiom, never by a mention
                 if tier == "risk" and any(s < end and start < e for s, e in idioms):
                     continue  # the words of an idiom ("i want to die of embarrassment")
-                if tier == "imminent" and any(s <= start and end <= e for s, e in idioms):
-                    continue  # wholly inside an idiom ("i shot myself in the foot")
+                if tier == "imminent" and any(
+                    s <= start and end <= e and e - s <= end - start + IDIOM_AROUND for s, e in idioms
+                ):
+                    continue  # wholly inside an idiom hugging it ("i shot myself in the foot")
                 if level == 2 and now:
                     level = 1
                 if best is None or level < best[0]:
