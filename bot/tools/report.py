@@ -308,8 +308,9 @@ def _crises(f: dict[str, Any]) -> str:
     total = ["Total", *(sum(per_day[d][lv] for d in f["days"]) for lv in levels), f["escalations"]["total"]]
     table = charts.table("Crisis escalations each day", ["Day", *names.values(), "All"], rows, total)
     intro = (
-        "Each time a message showed signs of danger, Alliance answered at once with the emergency numbers. "
-        "These are counts only: the record keeps no words and no names."
+        "Each time a message showed signs of danger, Alliance answered at once: with the emergency numbers "
+        "for immediate danger (level 1), or by asking whether the person is safe and naming the crisis line "
+        "(level 2). These are counts only: the record keeps no words and no names."
     )
     return charts.section("Crisis escalations", intro, charts.pair(chart, table))
 
