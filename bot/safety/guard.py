@@ -46,6 +46,20 @@ class CrisisGuard(GraphComponent):
     ) -> CrisisGuard:
         return cls(threshold=float({**cls.get_default_config(), **config}["classifier_threshold"]))
 
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> CrisisGuard:
+        """Compiles the rules while the server loads the model, not on the first person's message."""
+        guard = cls.create(config, model_storage, resource, execution_context)
+        guard.rules, guard.spanish  # noqa: B018 -- compiled once per process, then cached
+        return guard
+
     def __init__(
         self, rules: CrisisRules | None = None, spanish: CrisisRules | None = None, threshold: float = 0.0
     ) -> None:
