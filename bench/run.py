@@ -40,11 +40,12 @@ OUT = config.BUILD_DIR / "bench"
 REPORT = ROOT / "docs" / "benchmarks.md"
 CONFIGS = {"alliance": ROOT / "config.yml", "stock": ROOT / "bench" / "config_stock.yml"}
 # What each model is trained from, besides its config: a change to any of these retrains it.
-DATA = ["domain.yml", "data/nlu.yml", "data/rules.yml", "data/stories.yml"]
+DATA = ["domain.yml", "data/nlu.yml", "data/nlu_es.yml", "data/rules.yml", "data/stories.yml"]
 INPUTS = {
     "alliance": [
         *DATA, "bot/nlu/classifier.py", "bot/nlu/spacy_pipeline.py",
-        "bot/safety/rules.py", "bot/safety/rules.yml", "bot/safety/guard.py", "bot/safety/policy.py",
+        "bot/nlu/identity.py", "bot/safety/rules.py", "bot/safety/rules.yml", "bot/safety/rules_es.yml",
+        "bot/safety/guard.py", "bot/safety/policy.py", "bot/safety/language.py", "bot/safety/checkin.py",
     ],  # fmt: skip
     "stock": DATA,
 }

@@ -91,6 +91,11 @@ class Emergency:
         )
 
     @property
+    def pointer(self) -> str:
+        """The line under an answer to a message that mentioned danger in a safe context (level 3)."""
+        return f"If any of this is hard for you right now, you can {self.line_sentence} any time."
+
+    @property
     def strip(self) -> str:
         """The web widget's permanent line (bot/channels/widget.py serves it)."""
         return f"In an emergency call {self.number_display}"

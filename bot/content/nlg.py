@@ -80,11 +80,6 @@ def support_line(emergency: config.Emergency, kind: str | None, spanish: bool = 
     return ""
 
 
-def pointer(emergency: config.Emergency) -> str:
-    """The line under an answer to a message that mentioned danger in a safe context (level 3)."""
-    return f"If any of this is hard for you right now, you can {emergency.line_sentence} any time."
-
-
 class AllianceNLG(TemplatedNaturalLanguageGenerator):
     """Domain responses with the configured emergency numbers and the post-crisis reminder."""
 
@@ -117,5 +112,5 @@ class AllianceNLG(TemplatedNaturalLanguageGenerator):
         elif tracker.get_slot(CRISIS_SLOT) and utter_action not in NO_REMINDER and response.get("text"):
             response["text"] = f"{response['text']}\n\n{self.emergency.reminder}"
         elif safety.get("level") == 3 and utter_action not in NO_REMINDER and response.get("text"):
-            response["text"] = f"{response['text']}\n\n{pointer(self.emergency)}"
+            response["text"] = f"{response['text']}\n\n{self.emergency.pointer}"
         return response

@@ -54,9 +54,7 @@ def with_reminder(reply: Reply, after_crisis: bool) -> Reply:
 def with_pointer(reply: Reply, mention: bool) -> Reply:
     """Under an answer to a message that mentioned danger in a safe context (level 3): the crisis line."""
     if mention and reply.messages:
-        from bot.content.nlg import pointer
-
-        reply.messages.append({"text": pointer(config.emergency())})
+        reply.messages.append({"text": config.emergency().pointer})
     return reply
 
 

@@ -251,8 +251,7 @@ class CrisisRules:
         idioms = [(start, end) for _, start, end in found["idiom"]]
         for tier, level in LEVELS.items():
             for rule, start, end in found[tier]:
-                if tier.startswith("guarded") and silencer and not (tier == "guarded" and rule.endswith(".suicide")
-                                                                    and not found["idiom"]):
+                if tier.startswith("guarded") and (found["idiom"] if rule == "guarded.suicide" else silencer):
                     continue  # silenced; a plan ("the date is set") only by an idiom, never by a mention
                 if tier == "risk" and any(s < end and start < e for s, e in idioms):
                     continue  # the words of an idiom ("i want to die of embarrassment")

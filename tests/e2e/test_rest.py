@@ -241,6 +241,4 @@ def test_a_mention_gets_the_answer_with_a_pointer(running) -> None:
     pair.send("hi", "e2e-3")  # the welcome, which names 9-1-1, comes first
     reply = pair.send("we studied suicide prevention in my psychology class. can i bring that up in therapy?", "e2e-3")
     assert "9-1-1" not in texts(reply) and "Are you safe" not in texts(reply)
-    from bot.content.nlg import pointer
-
-    assert pointer(config.emergency()) in texts(reply) and not _rows(pair, "e2e-3")
+    assert config.emergency().pointer in texts(reply) and not _rows(pair, "e2e-3")

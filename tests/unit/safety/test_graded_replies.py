@@ -196,7 +196,7 @@ async def test_a_mention_gets_a_pointer_to_the_crisis_line_under_the_answer() ->
     mention = {"crisis": False, "level": 3, "layer": "rules", "overruled_by": "mention.study_and_work"}
     tracker = _tracker(_user("...", "medical_advice", mention))
     response = await nlg.AllianceNLG(domain=DOMAIN).generate("utter_medical_advice", tracker, "rest")
-    assert response["text"].endswith(nlg.pointer(config.emergency())) and "988" in response["text"]
+    assert response["text"].endswith(config.emergency().pointer) and "988" in response["text"]
 
 
 def test_no_response_offers_the_withdrawn_lgbtq_option() -> None:
