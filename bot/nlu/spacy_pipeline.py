@@ -25,7 +25,7 @@ def build_pipeline(target: Path | None = None, language: str = "en") -> Path:
     """Write a blank pipeline with a lookup lemmatizer to `target`."""
     import spacy  # heavy: imported only when building
 
-    target = target or (config.spacy_model_dir() if language == "en" else config.spacy_model_dir(language))
+    target = target or config.spacy_model_dir(language)
     nlp = spacy.blank(language)
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()
