@@ -16,10 +16,10 @@ RASA_PORT ?= 5005
 RASA_HOST ?= 0.0.0.0
 ACTIONS_PORT ?= 5055
 WEB_PORT ?= 8080
-# More than one Sanic worker shares conversations through Redis (endpoints.redis.yml).
+# More than one Sanic worker, or ALLIANCE_REDIS_URL set (several instances behind a
+# balancer, docs/deploy.md), shares conversations through Redis (endpoints.redis.yml).
 WORKERS ?= 1
-ENDPOINTS := $(if $(filter 1,$(WORKERS)),endpoints.yml,endpoints.redis.yml)
-export ALLIANCE_REDIS_HOST ?= localhost
+ENDPOINTS := $(if $(and $(filter 1,$(WORKERS)),$(if $(ALLIANCE_REDIS_URL),,1)),endpoints.yml,endpoints.redis.yml)
 export ALLIANCE_REDIS_PREFIX ?= alliance
 # Sites whose pages may call the server from a browser (the widget).
 export ALLIANCE_CORS_ORIGINS ?= http://localhost:$(WEB_PORT) http://127.0.0.1:$(WEB_PORT)
@@ -49,7 +49,7 @@ $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $@
 
-$(SPACY): $(VENV)/.installed bot/nlu/spacy_pipeline.py
+$(SPACY): $(VENV)/.installed bot/nlu/spacy_pipeline.py bot/safety/rules_es.yml
 	$(PY) -m bot build-spacy
 
 $(ANSWERS): $(VENV)/.installed data/answers.yml bot/content/answers.py
@@ -84,9 +84,10 @@ serve: setup ## run the server (REST, widget; Slack, Telegram when set), actions
 	$(PY) -m bot.tools.web --port $(WEB_PORT) & web=$$!; \
 	trap 'kill $$actions $$web 2>/dev/null; wait 2>/dev/null' EXIT; \
 	echo "Widget demo: http://localhost:$(WEB_PORT)/?server=http://localhost:$(RASA_PORT)"; \
-	SANIC_WORKERS=$(WORKERS) $(LAUNCH) run --model $(MODEL) --endpoints $(ENDPOINTS) --credentials build/credentials.yml \
+	SANIC_WORKERS=$(WORKERS) $(if $(filter endpoints.redis.yml,$(ENDPOINTS)),ALLIANCE_REDIS_URL=$${ALLIANCE_REDIS_URL:-redis://localhost:6379/0}) \
+	  $(LAUNCH) run --model $(MODEL) --endpoints $(ENDPOINTS) --credentials build/credentials.yml \
 	  -i $(RASA_HOST) --port $(RASA_PORT) --cors $(ALLIANCE_CORS_ORIGINS) \
-	  $${ALLIANCE_API_TOKEN:+--enable-api --auth-token "$$ALLIANCE_API_TOKEN"}
+	  $${ALLIANCE_API_TOKEN:+--enable-api}
 
 bench: setup ## measure this config against stock Rasa; writes docs/benchmarks.md
 	$(PY) -m bench.run
@@ -98,6 +99,13 @@ UNTIL ?=
 .PHONY: report
 report: $(ANSWERS) ## write build/report.html for a clinic (SINCE=, UNTIL= dates; default the last 7 days)
 	$(PY) -m bot report $(if $(SINCE),--since $(SINCE)) $(if $(UNTIL),--until $(UNTIL))
+
+# The right to erasure: ID is a conversation id with its channel (telegram:12345, rest:abc).
+ID ?=
+.PHONY: purge
+purge: $(VENV)/.installed ## erase one conversation everywhere: make purge ID=telegram:12345 (server, Redis, records)
+	@test -n "$(ID)" || { echo "make purge ID=<channel>:<id>, e.g. ID=telegram:12345"; exit 2; }
+	@$(PY) -m bot purge "$(ID)"
 
 # The questions it missed, redacted, kept only with ALLIANCE_KEEP_MISSES (bot/tools/review.py).
 .PHONY: review

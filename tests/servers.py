@@ -133,6 +133,7 @@ def start(
             "ALLIANCE_ESCALATIONS_DB": str(workdir / "escalations.db"),
             "ALLIANCE_RECORDS_DB": str(workdir / "records.db"),
             "ALLIANCE_ACTION_URL": f"http://127.0.0.1:{actions_port}/webhook",
+            "ALLIANCE_API_TOKEN": token,  # our launcher reads it from the environment, never argv
             **(env or {}),  # the caller's settings win
         }
     )
@@ -149,7 +150,7 @@ def start(
         [
             *rasa, "run", "--model", str(model), "--endpoints", endpoints,
             "--credentials", "credentials.yml", "-i", "127.0.0.1", "--port", str(rasa_port),
-            "--enable-api", "--auth-token", token, *extra_args,
+            "--enable-api", *(("--auth-token", token) if rasa == STOCK else ()), *extra_args,
         ],
         cwd=config.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -170,22 +171,24 @@ def private_prefix(stem: str) -> str:
     return f"{stem}{os.getpid()}x{os.urandom(3).hex()}"
 
 
-def redis_workers_env(prefix: str, workers: int = 2) -> dict[str, str]:
+REDIS_URL = "redis://localhost:6379/0"
+
+
+def redis_workers_env(prefix: str, workers: int = 2, url: str = REDIS_URL) -> dict[str, str]:
     """Environment for `workers` Sanic workers on endpoints.redis.yml, keys under `prefix`."""
     if not prefix.isalnum():
         raise ValueError(f"Redis key prefix {prefix!r}: letters and digits only, or Rasa ignores it")
-    return {"SANIC_WORKERS": str(workers), "ALLIANCE_REDIS_HOST": "localhost", "ALLIANCE_REDIS_PREFIX": prefix}
+    return {"SANIC_WORKERS": str(workers), "ALLIANCE_REDIS_URL": url, "ALLIANCE_REDIS_PREFIX": prefix}
 
 
-def forget_conversations(prefix: str) -> None:
-    """Delete the trackers (db 0) and locks (db 1) stored under `prefix`."""
+def forget_conversations(prefix: str, url: str = REDIS_URL) -> None:
+    """Delete the trackers, locks and delivery records stored under `prefix`."""
     import redis
 
-    for db in (0, 1):
-        client = redis.Redis(host="localhost", port=6379, db=db)
-        keys = list(client.scan_iter(f"{prefix}:*"))
-        if keys:
-            client.delete(*keys)
+    client = redis.Redis.from_url(url)
+    keys = list(client.scan_iter(f"{prefix}:*"))
+    if keys:
+        client.delete(*keys)
 
 
 def vote_fields(row: dict) -> dict:

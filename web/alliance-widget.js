@@ -699,7 +699,8 @@
             mode: "cors",
             credentials: "omit",
             headers: { "Content-Type": "application/json" },
-            body: JSON.stringify({ sender: state.sessionId, message: message }),
+            // The widget's own conversation (socketio:<session>), whichever way it travels.
+            body: JSON.stringify({ sender: state.sessionId, message: message, input_channel: "socketio" }),
             signal: controller ? controller.signal : undefined,
           })
           .then(function (response) {

@@ -23,7 +23,7 @@ from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import config
-from bot.channels.common import RecentIds
+from bot.channels.common import RecentIds, conversation_id, qualified
 
 logger = logging.getLogger(__name__)
 
@@ -88,12 +88,12 @@ class SlackInput(RasaSlackInput):
     def get_output_channel(self, channel: str | None = None, thread_id: str | None = None) -> OutputChannel:
         return SlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy, self.base_url)
 
-    async def first_delivery(self, event_id: str | None) -> bool:
+    async def first_delivery(self, event_id: str | None, user: str | None = None) -> bool:
         """True the first time an event id is seen; Slack retries carry the same id."""
-        return not await self._seen.seen(event_id or None)
+        return not await self._seen.seen(event_id or None, conversation_id(self.name(), user or ""))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(on_new_message)
+        blueprint = super().blueprint(qualified(on_new_message, self.name()))
 
         @blueprint.middleware("request")
         async def guard(request: Request) -> response.HTTPResponse | None:
@@ -103,10 +103,11 @@ class SlackInput(RasaSlackInput):
                 return response.text("invalid or stale Slack signature", status=HTTPStatus.UNAUTHORIZED)
             if request.headers.get("content-type") == "application/json":
                 try:
-                    event_id = (request.json or {}).get("event_id")
+                    body = request.json if isinstance(request.json, dict) else {}
                 except Exception:  # Sanic raises its own error type for malformed JSON
                     return response.json({"error": "malformed JSON"}, status=HTTPStatus.BAD_REQUEST)
-                if not await self.first_delivery(event_id):
+                event = body.get("event") if isinstance(body.get("event"), dict) else {}
+                if not await self.first_delivery(body.get("event_id"), event.get("user")):
                     logger.info("Slack retry of an event already answered: ignored")
                     return response.text("", headers={"X-Slack-No-Retry": "1"})
             return None

@@ -27,7 +27,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import config
-from bot.channels.common import RecentIds
+from bot.channels.common import RecentIds, conversation_id
 from bot.channels.telegram_updates import (
     UpdateError,
     as_bool,
@@ -224,7 +224,8 @@ class TelegramInput(InputChannel):
             return 400, {"error": problem}
         if incoming is None:
             return 200, {"status": "ignored"}
-        if await self.recent.seen(incoming.update_id):
+        conversation = conversation_id(self.name(), incoming.chat_id)
+        if await self.recent.seen(incoming.update_id, conversation):
             return 200, {"status": "duplicate"}
         if incoming.callback_query_id:  # stops the button's spinner; done first, the turn may take a while
             await out.call("answerCallbackQuery", {"callback_query_id": incoming.callback_query_id})
@@ -232,7 +233,7 @@ class TelegramInput(InputChannel):
             await out.send_text_message(str(incoming.chat_id), NOT_TEXT_NOTICE)
         if incoming.text is None:
             return 200, {"status": "ok"}
-        message = UserMessage(incoming.text, out, str(incoming.chat_id), input_channel=self.name(), metadata=metadata)
+        message = UserMessage(incoming.text, out, conversation, input_channel=self.name(), metadata=metadata)
         try:
             await on_new_message(message)
         except Exception as exc:

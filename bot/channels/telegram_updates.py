@@ -95,8 +95,9 @@ def split_text(text: str, limit: int = MESSAGE_MAX_UNITS) -> list[str]:
 
 
 def chat_id_value(recipient_id: str | int) -> str | int:
-    """Rasa's sender id back as Telegram's integer chat id (usernames like @channel stay text)."""
+    """The conversation id (`telegram:12345`) back as Telegram's chat id (usernames like @channel stay text)."""
     text = str(recipient_id)
+    text = text[len("telegram:") :] if text.startswith("telegram:") else text
     return int(text) if re.fullmatch(r"-?\d+", text) else text
 
 

@@ -12,6 +12,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot import config
+from bot.channels.common import qualified
 
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 
@@ -43,7 +44,7 @@ class WidgetSocketIOInput(SocketIOInput):
         return channel
 
     def blueprint(self, on_new_message: Callable[..., Any]) -> Blueprint:
-        blueprint = super().blueprint(on_new_message)
+        blueprint = super().blueprint(qualified(on_new_message, self.name()))
         region = region_info(config.emergency())  # at start: an unknown region stops the server here
 
         @blueprint.route("/region", methods=["GET"])
@@ -52,6 +53,7 @@ class WidgetSocketIOInput(SocketIOInput):
 
         sio = self.sio
         assert sio is not None
+        sio.eio.max_http_buffer_size = config.max_body_bytes()  # a larger message is dropped (bot/serving/limits.py)
         stock_connect = sio.handlers[self.namespace or "/"]["connect"]
 
         @sio.on("connect", namespace=self.namespace)

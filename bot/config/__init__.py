@@ -127,27 +127,67 @@ def emergency() -> Emergency:
     )
 
 
+DEFAULT_REDIS_URL = "redis://localhost:6379/0"
+
+
+def redis_url() -> str:
+    """`ALLIANCE_REDIS_URL`: the Redis of endpoints.redis.yml, with password (`redis://:pw@host`) or TLS (`rediss://`)."""
+    return os.environ.get("ALLIANCE_REDIS_URL", "").strip() or DEFAULT_REDIS_URL
+
+
+def redis_prefix() -> str:
+    """`ALLIANCE_REDIS_PREFIX`: letters and digits only, or Rasa ignores it."""
+    return os.environ.get("ALLIANCE_REDIS_PREFIX", "").strip() or "alliance"
+
+
 @dataclass(frozen=True)
 class SharedRedis:
     """The Redis that several server processes share (endpoints.redis.yml uses the same)."""
 
-    host: str
+    url: str
     prefix: str
-    port: int = 6379  # as endpoints.redis.yml
-    db: int = 1  # beside the lock store's keys, under the same prefix
 
 
 def shared_redis() -> SharedRedis | None:
-    """Set when several server processes run (`make serve WORKERS=2` sets SANIC_WORKERS).
+    """Set when several server processes run: several workers (SANIC_WORKERS) or instances (ALLIANCE_REDIS_URL).
 
     Then what one process would remember in memory (which deliveries it answered)
     must be shared: a platform's retry may reach another process.
     """
-    if int(os.environ.get("SANIC_WORKERS") or "1") <= 1:
+    workers = int(os.environ.get("SANIC_WORKERS") or "1")
+    if workers <= 1 and not os.environ.get("ALLIANCE_REDIS_URL", "").strip():
         return None
-    return SharedRedis(
-        os.environ.get("ALLIANCE_REDIS_HOST") or "localhost", os.environ.get("ALLIANCE_REDIS_PREFIX") or "alliance"
-    )
+    return SharedRedis(redis_url(), redis_prefix())
+
+
+def retention_days() -> float:
+    """`ALLIANCE_RETENTION_DAYS`: how long a conversation is kept after its last message (Redis, in memory)."""
+    return float(os.environ.get("ALLIANCE_RETENTION_DAYS") or "30")
+
+
+def escalations_days() -> int:
+    """`ALLIANCE_ESCALATIONS_DAYS`: how many days escalation rows (never text) are kept."""
+    return int(os.environ.get("ALLIANCE_ESCALATIONS_DAYS") or "365")
+
+
+def max_conversations() -> int:
+    """`ALLIANCE_MAX_CONVERSATIONS`: conversations one server process keeps in memory at most."""
+    return int(os.environ.get("ALLIANCE_MAX_CONVERSATIONS") or "10000")
+
+
+def max_body_bytes() -> int:
+    """`ALLIANCE_MAX_BODY_BYTES`: larger requests get 413 on every channel (Sanic's own default is 100 MB)."""
+    return int(os.environ.get("ALLIANCE_MAX_BODY_BYTES") or str(64 * 1024))
+
+
+def max_message_chars() -> int:
+    """`ALLIANCE_MAX_MESSAGE_CHARS`: longer messages get a reply asking for a shorter one (after the crisis check)."""
+    return int(os.environ.get("ALLIANCE_MAX_MESSAGE_CHARS") or "4000")
+
+
+def api_token() -> str | None:
+    """`ALLIANCE_API_TOKEN`: the HTTP API's token, read from the environment so it never shows in `ps`."""
+    return os.environ.get("ALLIANCE_API_TOKEN", "").strip() or None
 
 
 def cors_origins() -> list[str]:
@@ -167,7 +207,7 @@ def channel_credentials() -> dict[str, dict]:
         return {key: f"${{{var}}}" for key, var in fields.items() if env(var)}
 
     channels: dict[str, dict] = {
-        "rest": {},
+        "bot.channels.rest.RestInput": {},
         "bot.channels.widget.WidgetSocketIOInput": {
             "user_message_evt": "user_uttered",
             "bot_message_evt": "bot_uttered",

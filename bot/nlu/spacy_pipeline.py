@@ -1,9 +1,13 @@
 """The spaCy pipelines Rasa and the crisis rules tokenise and lemmatise with, and the word lists.
 
 Pretrained spaCy models can't be downloaded here, so set-up builds blank English and
-Spanish pipelines with the lookup lemmatizer from spacy-lookups-data. The Spanish one
-matches without accents (people type "esta" for "está"), so its lemma table is folded
-the same way. The word lists (bot/safety/language.py) come from the same package.
+Spanish pipelines with the lookup lemmatizer from spacy-lookups-data. The Spanish rules
+match without accents (people type "esta" for "está"), so the Spanish lemmas are folded
+the same way (the table keeps its words as hashes, so only the lemmas can be). It
+serves only the Spanish crisis rules, so it keeps only the entries
+whose lemma those rules name (`@word` in bot/safety/rules_es.yml): the whole table
+would cost each server process some 140 MB for lemmas nothing reads. The word lists
+(bot/safety/language.py) come from the same package.
 """
 
 from __future__ import annotations
@@ -40,12 +44,21 @@ def build_pipeline(target: Path | None = None, language: str = "en") -> Path:
 
 
 def _fold_lemma_table(nlp) -> None:
-    from bot.safety.rules import fold_accents
+    """Accents folded, and only the entries whose lemma the Spanish rules name."""
+    from spacy.lookups import Lookups
 
-    table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
-    folded = {fold_accents(k): fold_accents(v) for k, v in table.items() if isinstance(k, str)}
-    for key, value in folded.items():
-        table[key] = value
+    from bot.safety.rules import SPANISH_RULES_FILE, fold_accents, lemmas_named
+
+    wanted = lemmas_named(SPANISH_RULES_FILE)
+    lemmatizer = nlp.get_pipe("lemmatizer")
+    table = lemmatizer.lookups.get_table("lemma_lookup")
+    kept: dict = {}
+    for key, value in table.items():  # keys are the words' hashes
+        if fold_accents(value) in wanted:
+            kept[key] = fold_accents(value)
+    lookups = Lookups()
+    lookups.add_table("lemma_lookup", kept)
+    lemmatizer.lookups = lookups
 
 
 def build_word_lists(target: Path | None = None) -> Path:

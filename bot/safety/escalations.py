@@ -50,6 +50,9 @@ def record(
     db = open_private(path)
     try:
         db["escalations"].insert(row, pk="id", columns=COLUMNS, alter=True)  # alter: a record from before levels
+        cutoff = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=config.escalations_days())
+        db.execute("delete from escalations where at < ?", [cutoff.isoformat(timespec="seconds")])
+        db.conn.commit()
     finally:
         db.close()
     logger.warning(
@@ -77,6 +80,22 @@ def record_parse(
         conversation_id, channel, safety.get("layer"), safety.get("rule"), path,
         safety.get("level"), safety.get("language"), safety.get("kind"),
     )  # fmt: skip
+
+
+def erase(conversation_id: str, path: Path | None = None) -> int:
+    """Delete the conversation's rows (the right to erasure); how many there were."""
+    path = path or config.escalations_db()
+    if not path.exists():
+        return 0
+    db = open_private(path)
+    try:
+        if not db["escalations"].exists():
+            return 0
+        erased = db.execute("delete from escalations where conversation_id = ?", [conversation_id]).rowcount
+        db.conn.commit()
+        return erased
+    finally:
+        db.close()
 
 
 def rows(path: Path | None = None) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -18,6 +19,15 @@ from bot.safety import CRISIS_INTENT, OUT_OF_SCOPE_INTENT, SAFETY_KEY, language
 from bot.safety.rules import CrisisRules, decide, default_rules, spanish_rules
 
 logger = logging.getLogger(__name__)
+
+# A button's payload: "/intent" or "/intent{json}", nothing more (bot/content/replies.py makes them).
+PAYLOAD = re.compile(r"^/\w+(\{.*\})?$", re.DOTALL)
+_PAYLOAD_PUNCTUATION = re.compile(r'[/{}\[\]":,_@\\]+')
+
+
+def _readable(text: str) -> str:
+    """A payload's words: "/greet{\"x\":\"i want to die\"}" reads "greet x i want to die"."""
+    return " ".join(_PAYLOAD_PUNCTUATION.sub(" ", text).split())
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -67,6 +77,22 @@ class CrisisGuard(GraphComponent):
         self._spanish = spanish
         override = config.crisis_threshold()
         self.threshold = override if override is not None else threshold
+        self.max_chars = config.max_message_chars()
+
+    def _typed_not_pressed(self, text: str) -> bool:
+        """True for a message that starts with "/" but isn't a button's payload, or hides danger in one.
+
+        Rasa unpacks "/intent{...}" as that intent, after and over every NLU layer, and
+        logs any other text after a "/" as a warning; so such a message is read as words
+        unless it is exactly a payload's form and no crisis rule fires on its words.
+        """
+        if not PAYLOAD.match(text):
+            return True
+        readable = _readable(text)
+        verdicts = [self.rules.check_text(readable)]
+        if self.spanish is not None:
+            verdicts.append(self.spanish.check_text(readable))
+        return any(verdict.level in (1, 2) for verdict in verdicts)
 
     @property
     def rules(self) -> CrisisRules:
@@ -90,6 +116,13 @@ class CrisisGuard(GraphComponent):
         if not text:
             return
         doc = message.get(SPACY_DOCS[TEXT])
+        if text.startswith("/") and self._typed_not_pressed(text):
+            # Rasa would read it as a button's intent and skip every layer: read it as words.
+            text = _readable(text)
+            message.set(TEXT, text)
+            doc = None
+            if not text:
+                return
         verdict = self.rules.check(doc) if doc is not None else self.rules.check_text(text)
         tongue = language.detect(text)
         # The Spanish rules read every message that isn't plainly English ("ya no quiero vivir" inside English too).
@@ -114,6 +147,9 @@ class CrisisGuard(GraphComponent):
                 record = {"crisis": False, "layer": "language", "rule": None, "language": tongue}
         elif record is not None:
             record["language"] = tongue if record.get("crisis") else language.ENGLISH
+        if len(text) > self.max_chars and not (record and record.get("crisis")):
+            # Read whole for danger above; otherwise too long to answer well: ask for a shorter one.
+            record = {"crisis": False, "layer": "length", "rule": None, "language": tongue}
         if record is None:
             return
         ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != CRISIS_INTENT]
@@ -126,7 +162,7 @@ class CrisisGuard(GraphComponent):
             rest = [{**r, "confidence": 0.0} for r in ranking]
             message.set(INTENT, top, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [top, *rest], add_to_output=True)
-        elif record["layer"] == "language":
+        elif record["layer"] in ("language", "length"):
             top = {"name": OUT_OF_SCOPE_INTENT, "confidence": 1.0}
             message.set(INTENT, top, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [top], add_to_output=True)

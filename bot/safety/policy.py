@@ -54,6 +54,8 @@ def plan(tracker: DialogueStateTracker) -> List[str] | None:
             return [_es("utter_checkin_safe", asked), ACTION_LISTEN_NAME]
         if answer == checkin.UNSAFE:
             return [_es("utter_crisis", asked), RECORD_ACTION, ACTION_LISTEN_NAME]
+    if safety.get("layer") == "length":
+        return ["utter_too_long", ACTION_LISTEN_NAME]
     if safety.get("layer") == "language":
         after_crisis = bool(tracker.get_slot(CRISIS_SLOT)) and language == "es"
         return ["utter_crisis_support_es" if after_crisis else "utter_other_language", ACTION_LISTEN_NAME]

@@ -282,6 +282,17 @@ def load_rules(path: Path = RULES_FILE) -> Dict[str, Dict[str, List[str]]]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
+_LEMMA_SPEC = re.compile(r"@\(?([^\s()?]+)")
+
+
+def lemmas_named(path: Path) -> set[str]:
+    """The lemmas a rule file matches on (its `@word` and `@(a|b)` tokens), accents folded."""
+    named: set[str] = set()
+    for match in _LEMMA_SPEC.finditer(path.read_text(encoding="utf-8")):
+        named.update(fold_accents(word).lower() for word in match.group(1).split("|") if "_" not in word)
+    return named
+
+
 @lru_cache(maxsize=1)
 def default_rules() -> CrisisRules:
     """The project's rules over its spaCy pipeline (built once per process)."""

@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from bot import config
 from bot.serving import (
     action_calls,
     action_failures,
@@ -21,7 +22,9 @@ from bot.serving import (
     console,
     graph_runner,
     guard,
+    limits,
     model_api,
+    off_loop,
     rule_matching,
     tensorflow,
 )
@@ -51,6 +54,7 @@ FIXES = (
     Fix("remembered rule matches", rule_matching.install_predicting, PREDICTING),
     Fix("graph runner", graph_runner.install, EVERY),
     Fix("collector frozen after the model loads", collector.install, EVERY),
+    Fix("long messages parsed off the event loop", off_loop.install, SERVING),
     Fix("model changes over the HTTP API refused", model_api.install, SERVING),
     Fix("the shell ends on Ctrl-D and on Ctrl-C at buttons", console.install, SERVING),
 )
@@ -79,9 +83,27 @@ def prepare(args: Sequence[str]) -> list[Fix]:
     return wanted
 
 
+def with_token(args: Sequence[str]) -> list[str]:
+    """`run --enable-api` with the token from ALLIANCE_API_TOKEN, which so never appears in `ps`.
+
+    Only this process's own `sys.argv` gets it (the command line the system shows is
+    the one it was started with). An API without a token would hand any caller every
+    therapy conversation, so that refuses to start.
+    """
+    args = list(args)
+    if args[:1] != ["run"] or "--enable-api" not in args or "--auth-token" in args:
+        return args
+    token = config.api_token()
+    if token is None:
+        raise SystemExit("--enable-api needs ALLIANCE_API_TOKEN: the HTTP API exposes every conversation.")
+    return [*args, "--auth-token", token]
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Run Rasa's command line with the fixes in place."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = with_token(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["run"]:
+        limits.apply()  # not a fix: the limits hold with stock Rasa too
     prepare(args)
     from rasa.__main__ import main as rasa_main
 

@@ -65,6 +65,12 @@ _CONTINUED: OrderedDict[Any, _Continued] | None = None
 CONTINUED_CONVERSATIONS = 1000
 
 
+def forget(sender_id: str) -> None:
+    """Drop what is kept of a conversation (its events, so its text): the stores call it on erasure."""
+    if _CONTINUED is not None:
+        _CONTINUED.pop(sender_id, None)
+
+
 def _continued_states(tracker: Any, domain: Any, omit_unset_slots: bool) -> list:
     """`Domain.states_for_tracker_history` without rule-only turns, from where it last stopped.
 

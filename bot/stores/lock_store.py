@@ -7,7 +7,9 @@ and a write that another server process can come between. Two processes that tak
 two messages of one conversation at the same instant can both read an empty lock and
 both be issued ticket 0, so both go ahead at once. This store makes each of those
 changes in one Lua script, on the same JSON, with Rasa's own rules for expiry and
-order; reading the lock is Rasa's. Where the serving fixes don't apply
+order; reading the lock is Rasa's. A lock also expires a minute after its last
+ticket would, so a process that dies holding one leaves nothing behind for ever.
+Where the serving fixes don't apply
 (bot/serving/guard.py) it is Rasa's RedisLockStore.
 """
 
@@ -21,6 +23,7 @@ from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.serving import guard
+from bot.stores.redis_connection import connection_kwargs
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +64,7 @@ if #tickets > 0 then number = tickets[#tickets].number + 1 end
 local expires = now + tonumber(ARGV[3])
 local text = '{"number": ' .. number .. ', "expires": ' .. string.format('%.6f', expires) .. '}'
 table.insert(tickets, {text = text, number = number})
-redis.call('SET', KEYS[1], encode(tickets))
+redis.call('SET', KEYS[1], encode(tickets), 'EX', math.ceil(tonumber(ARGV[3])) + 60)
 return number
 """
 )
@@ -70,7 +73,7 @@ return number
 UPDATE = (
     _COMMON
     + """
-if raw then redis.call('SET', KEYS[1], encode(tickets)) end
+if raw then redis.call('SET', KEYS[1], encode(tickets), 'KEEPTTL') end
 return #tickets
 """
 )
@@ -85,7 +88,7 @@ local kept = {}
 for _, ticket in ipairs(tickets) do
   if ticket.number ~= tonumber(ARGV[3]) then table.insert(kept, ticket) end
 end
-if #kept == 0 then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], encode(kept)) end
+if #kept == 0 then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], encode(kept), 'KEEPTTL') end
 return #kept
 """
 )
@@ -98,6 +101,8 @@ class AtomicRedisLockStore(RedisLockStore):
         """From `endpoints.yml` (Rasa passes the endpoint) or from keyword arguments."""
         if endpoint_config is not None:
             kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs, **kwargs}
+        kwargs = connection_kwargs(kwargs.pop("host", None), kwargs)
+        kwargs.pop("record_exp", None)
         super().__init__(**kwargs)
         self._issue = self.red.register_script(ISSUE)
         self._update = self.red.register_script(UPDATE)

@@ -15,14 +15,21 @@ keeps each conversation as a Redis list of events: a save appends the new ones, 
 a process parses only the events it hasn't already seen.
 
 Both rely on Rasa internals, so where the serving fixes don't apply
-(bot/serving/guard.py) they behave exactly as the Rasa stores they extend.
+(bot/serving/guard.py) they store as the Rasa stores they extend.
 docs/benchmarks.md has what each saves.
+
+What holds either way, being about privacy rather than Rasa's internals: nothing
+is kept for ever (the memory store forgets idle conversations and keeps at most
+`ALLIANCE_MAX_CONVERSATIONS`; Redis keys expire `ALLIANCE_RETENTION_DAYS` after
+the last message), and saving a conversation without events erases it, which is
+how `python -m bot purge` reaches a running server.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -31,36 +38,82 @@ from typing import Any, Iterable
 from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore, TrackerStore
 from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 from rasa.shared.core.conversation import Dialogue
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, deserialise_events, split_events
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot import config
 from bot.serving import guard
+from bot.serving import tracker_caches as caches
+from bot.stores.redis_connection import connection_kwargs
 
 logger = logging.getLogger(__name__)
 
 
 class InMemoryEventTrackerStore(InMemoryTrackerStore):
-    """`InMemoryTrackerStore` without the JSON round trip; same sessions, same trackers."""
+    """`InMemoryTrackerStore` without the JSON round trip, and with bounded memory.
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    Rasa's store keeps every conversation for the life of the process, and any REST
+    caller can start new ones. This one forgets a conversation once it has been idle
+    past the session expiry (its next message would start a new session anyway), and
+    keeps at most `max_conversations`, dropping the longest idle first. Saving a
+    conversation without events (the HTTP API's "replace events" with none, which
+    `python -m bot purge` sends) erases it.
+    """
+
+    def __init__(self, *args: Any, max_conversations: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.stock = not guard.fixes_apply()
+        self.store: OrderedDict[str, Any] = OrderedDict()  # longest idle first
+        self._touched: dict[str, float] = {}
+        self.max_conversations = int(max_conversations or config.max_conversations())
+        minutes = self.domain.session_config.session_expiration_time if self.domain else 0
+        self.idle_seconds = minutes * 60 if minutes else retention_seconds()
 
     async def save(self, tracker: DialogueStateTracker) -> None:
+        if not tracker.events:
+            self.erase(tracker.sender_id)
+            return
         if self.stock:
-            return await super().save(tracker)
-        await self.stream_events(tracker)
-        self.store[tracker.sender_id] = tracker.as_dialogue()  # type: ignore[assignment]
+            await super().save(tracker)
+        else:
+            await self.stream_events(tracker)
+            self.store[tracker.sender_id] = tracker.as_dialogue()
+        self._touch(tracker.sender_id)
+
+    def erase(self, sender_id: str) -> bool:
+        """Forget the conversation; true if it was here."""
+        caches.forget(sender_id)
+        self._touched.pop(sender_id, None)
+        return self.store.pop(sender_id, None) is not None
+
+    def _touch(self, sender_id: str) -> None:
+        now = time.monotonic()
+        self.store.move_to_end(sender_id)
+        self._touched[sender_id] = now
+        while self.store:
+            oldest = next(iter(self.store))
+            if len(self.store) <= self.max_conversations and now - self._touched.get(oldest, now) <= self.idle_seconds:
+                break
+            self.erase(oldest)
 
     async def _retrieve(self, sender_id: str, fetch_all_sessions: bool) -> DialogueStateTracker | None:
         """Rasa's `_retrieve`: the whole conversation, or the tracker of its last session only."""
+        touched = self._touched.get(sender_id)
+        if touched is not None and time.monotonic() - touched > self.idle_seconds:
+            self.erase(sender_id)
         if self.stock:
             return await super()._retrieve(sender_id, fetch_all_sessions)
-        dialogue: Dialogue | None = self.store.get(sender_id)  # type: ignore[assignment]
+        dialogue: Dialogue | None = self.store.get(sender_id)
         if dialogue is None:
             logger.debug("No tracker stored for this conversation.")
             return None
         return tracker_from_events(self, sender_id, list(dialogue.events), fetch_all_sessions)
+
+
+def retention_seconds() -> int:
+    """How long a stored conversation outlives its last message (`ALLIANCE_RETENTION_DAYS`)."""
+    return int(config.retention_days() * 24 * 3600)
 
 
 def tracker_from_events(
@@ -139,11 +192,22 @@ class RedisEventTrackerStore(RedisTrackerStore):
     # Conversations whose parsed events one process keeps.
     PARSED_CONVERSATIONS = 1000
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, domain: Domain | None = None, host: str | None = None, **kwargs: Any) -> None:
+        """Rasa's arguments; `host` may be a `redis://` or `rediss://` URL, and conversations expire by default."""
+        kwargs = connection_kwargs(host, kwargs)
+        if kwargs.get("record_exp") in (None, ""):
+            kwargs["record_exp"] = retention_seconds()
+        kwargs["record_exp"] = float(kwargs["record_exp"]) or None
+        super().__init__(domain, **kwargs)
         self._parsed: OrderedDict[str, _Parsed] = OrderedDict()
         self._append_script = self.red.register_script(APPEND)
         self.stock = not guard.fixes_apply()
+
+    def erase(self, sender_id: str) -> bool:
+        """Delete the conversation, as this store and Rasa's keep it; true if there was one."""
+        caches.forget(sender_id)
+        self._parsed.pop(sender_id, None)
+        return bool(self.red.delete(*self._keys(sender_id), self.key_prefix + sender_id))
 
     def _keys(self, sender_id: str) -> tuple[str, str]:
         return self.key_prefix + "events:" + sender_id, self.key_prefix + "generation:" + sender_id
@@ -194,6 +258,9 @@ class RedisEventTrackerStore(RedisTrackerStore):
         return tracker
 
     async def save(self, tracker: DialogueStateTracker, timeout: float | None = None) -> None:
+        if not tracker.events:
+            self.erase(tracker.sender_id)
+            return
         if self.stock:
             return await super().save(tracker, timeout)
         await self.stream_events(tracker)

@@ -93,6 +93,25 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def purge_server() -> str:
+    return os.environ.get("ALLIANCE_SERVER_URL") or f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}"
+
+
+def _purge(args: argparse.Namespace) -> int:
+    from bot.tools import purge
+
+    redis_url = args.redis_url or (config.redis_url() if config.shared_redis() else None)
+    erased = purge.purge(args.conversation, args.server, config.api_token(), redis_url, escalations_db=args.escalations)
+    print(erased.summary())
+    if not erased.tracker and not redis_url:
+        print(
+            "The tracker was not erased: no server answered and no Redis is configured. A conversation kept in a "
+            "server's memory is forgotten when it has been idle for the session expiry, or when the server stops."
+        )
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="alliance", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -128,6 +147,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threshold", type=float, help="flag answers whose share of Helpful is below this (0.6)")
     p.add_argument("--min-votes", type=int, help="judge only answers with at least this many votes (5)")
     p.set_defaults(func=_report)
+    p = sub.add_parser("purge", help="erase one conversation everywhere: tracker store, Redis, escalation record")
+    p.add_argument("conversation", help="the conversation id, with its channel: telegram:12345, rest:abc")
+    p.add_argument("--server", default=purge_server(), help="the running Rasa server (default: ALLIANCE_SERVER_URL)")
+    p.add_argument("--redis-url", default=None, help="also delete its Redis keys here (default: ALLIANCE_REDIS_URL)")
+    p.add_argument("--escalations", type=Path, default=None, help="(default: ALLIANCE_ESCALATIONS_DB)")
+    p.set_defaults(func=_purge)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     return args.func(args)

@@ -86,7 +86,7 @@ def test_not_helpful_over_rest_is_recorded_and_offers_asking_again(running) -> N
 def test_tracker_needs_the_token(running) -> None:
     pair, _ = running
     pair.send("hello", "e2e-private")
-    url = f"{pair.rasa_url}/conversations/e2e-private/tracker"
+    url = f"{pair.rasa_url}/conversations/rest:e2e-private/tracker"  # REST ids are qualified
     assert requests.get(url, timeout=10).status_code == 401
     assert requests.get(url, params={"token": pair.token}, timeout=10).status_code == 200
 
@@ -122,7 +122,7 @@ def test_crisis_is_escalated_recorded_and_remembered(running) -> None:
     assert "9-1-1" in texts(reply) and "988" in texts(reply) and "741741" in texts(reply)
     assert ["tel:911", "tel:988", "sms:741741?body=HOME"] == [b["payload"] for m in reply for b in m.get("buttons", [])]
 
-    rows = [r for r in escalations.rows(pair.escalations_db) if r["conversation_id"] == user]
+    rows = [r for r in escalations.rows(pair.escalations_db) if r["conversation_id"] == f"rest:{user}"]
     assert len(rows) == 1 and rows[0]["channel"] == "rest" and rows[0]["layer"] in {"rules", "classifier+rules"}
     assert "pills" not in pair.escalations_db.read_bytes().decode("latin-1")
 
@@ -167,7 +167,7 @@ def test_with_the_action_server_down_every_message_is_answered_and_answers_resum
     assert "can't fetch that answer right now" in texts(faq)
     crisis = pair.send("i am going to kill myself", user)
     assert "9-1-1" in texts(crisis) and "988" in texts(crisis)
-    rows = [r for r in escalations.rows(pair.escalations_db) if r["conversation_id"] == user]
+    rows = [r for r in escalations.rows(pair.escalations_db) if r["conversation_id"] == f"rest:{user}"]
     assert len(rows) == 1 and rows[0]["channel"] == "rest"  # recorded by the Rasa server itself
 
     port = pair.actions_url.rsplit(":", 1)[1]
@@ -188,7 +188,7 @@ def test_with_the_action_server_down_every_message_is_answered_and_answers_resum
 
 
 def _rows(pair, user: str) -> list[dict]:
-    return [r for r in escalations.rows(pair.escalations_db) if r["conversation_id"] == user]
+    return [r for r in escalations.rows(pair.escalations_db) if r["conversation_id"] == f"rest:{user}"]
 
 
 def test_risk_gets_a_check_in_and_i_need_help_now_escalates(without_actions) -> None:

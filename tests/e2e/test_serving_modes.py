@@ -72,7 +72,8 @@ def test_the_conversation_is_the_same_with_and_without_the_fixes(fixed, stock) -
 
 def test_the_stored_conversation_is_the_same_too(fixed, stock) -> None:
     def events(pair: servers.Servers) -> list[tuple]:
-        r = requests.get(f"{pair.rasa_url}/conversations/modes-a/tracker", params={"token": pair.token}, timeout=30)
+        url = f"{pair.rasa_url}/conversations/rest:modes-a/tracker"
+        r = requests.get(url, params={"token": pair.token}, timeout=30)
         r.raise_for_status()
         return [(e["event"], e.get("name"), e.get("text"), e.get("value")) for e in r.json()["events"]]
 

@@ -125,7 +125,7 @@ def slack_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     api = FakeSlackAPI()
     credentials = workdir / "credentials.yml"
     credentials.write_text(
-        "rest:\n"
+        "bot.channels.rest.RestInput:\n"
         "bot.channels.slack.SlackInput:\n"
         f"  slack_token: xoxb-test\n  slack_signing_secret: {SECRET}\n  slack_api_url: {api.url}\n",
         encoding="utf-8",

@@ -19,7 +19,7 @@ from tests import servers
 from tests.telegram_fake import SECRET, TOKEN, USERNAME, FakeTelegram, callback_update, keyboards, message_update
 
 CREDENTIALS = """\
-rest:
+bot.channels.rest.RestInput:
 bot.channels.telegram.TelegramInput:
   access_token: ${TELEGRAM_TOKEN}
   verify: ${TELEGRAM_VERIFY}
@@ -155,7 +155,7 @@ def test_updates_without_the_secret_are_refused(live, secret: str | None) -> Non
     assert r.status_code == 403
     assert api.mark() == mark
     tracker = requests.get(
-        f"{pair.rasa_url}/conversations/{chat}/tracker", params={"token": pair.token}, timeout=30
+        f"{pair.rasa_url}/conversations/telegram:{chat}/tracker", params={"token": pair.token}, timeout=30
     ).json()
     assert not [e for e in tracker.get("events", []) if e.get("event") == "user"]
 
@@ -179,7 +179,7 @@ def test_crisis_message_gets_the_numbers_and_no_dial_buttons(live) -> None:
     sent = api.since(mark, "sendMessage")
     assert "9-1-1" in sent_texts(sent) and all(b["chat_id"] == chat for b in sent)
     assert not [b for b in keyboards(sent) if b["callback_data"].lower().startswith(("tel:", "sms:"))]
-    rows = [r for r in escalations.rows(pair.escalations_db) if r["conversation_id"] == str(chat)]
+    rows = [r for r in escalations.rows(pair.escalations_db) if r["conversation_id"] == f"telegram:{chat}"]
     assert len(rows) == 1 and rows[0]["channel"] == "telegram"
 
 

@@ -43,7 +43,7 @@ SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 SOCKETIO_CHANNEL = "bot.channels.widget.WidgetSocketIOInput"
 
 
-CREDENTIALS = f"""rest:
+CREDENTIALS = f"""bot.channels.rest.RestInput:
 {SOCKETIO_CHANNEL}:
   user_message_evt: user_uttered
   bot_message_evt: bot_uttered
@@ -258,7 +258,7 @@ def saved_tracker(pair: servers.Servers, sender: str, last_user_text: str, timeo
     deadline = time.monotonic() + timeout
     while True:
         response = requests.get(
-            f"{pair.rasa_url}/conversations/{sender}/tracker", params={"token": pair.token}, timeout=30
+            f"{pair.rasa_url}/conversations/socketio:{sender}/tracker", params={"token": pair.token}, timeout=30
         )
         response.raise_for_status()
         found = response.json()
@@ -519,7 +519,7 @@ def test_falls_back_to_rest_when_socketio_drops(running, site: str, tab: Page) -
 
     (saved,) = tab.storage()["session"].values()
     events = saved_tracker(pair, saved["sessionId"], last_user_text="/faq_boundaries")["events"]
-    assert [e["input_channel"] for e in events if e["event"] == "user"] == ["socketio", "rest"]
+    assert [e["input_channel"] for e in events if e["event"] == "user"] == ["socketio", "socketio"]  # one conversation
     assert tab.errors == []
 
 
@@ -545,7 +545,7 @@ def test_sends_again_over_rest_when_socketio_replies_go_missing(running, site: s
 
     (saved,) = tab.storage()["session"].values()
     events = saved_tracker(pair, saved["sessionId"], last_user_text="can I text my therapist?")["events"]
-    assert [e["input_channel"] for e in events if e["event"] == "user"] == ["socketio", "rest"]
+    assert [e["input_channel"] for e in events if e["event"] == "user"] == ["socketio", "socketio"]  # one conversation
     assert tab.errors == []
 
 

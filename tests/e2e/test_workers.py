@@ -73,12 +73,13 @@ def test_both_workers_answer_and_share_every_conversation(workers: servers.Serve
     assert all(after[pid] - before[pid] > 0.1 for pid in before), (before, after)  # an idle worker stays near 0
     for sender in senders:
         r = requests.get(
-            f"{workers.rasa_url}/conversations/{sender}/tracker", params={"token": workers.token}, timeout=30
+            f"{workers.rasa_url}/conversations/rest:{sender}/tracker", params={"token": workers.token}, timeout=30
         )
         said = [e["text"] for e in r.json()["events"] if e["event"] == "user"]
         assert said == turns, sender  # whichever worker answered, the conversation is whole and in order
     keys = {k.decode() for k in redis.Redis(host="localhost", port=6379, db=0).keys(f"{redis_prefix}:*")}
-    assert {f"{redis_prefix}:tracker:events:{s}" for s in senders} <= keys  # this run's prefix, the event-list store
+    # this run's prefix, the event-list store, REST's own conversation ids
+    assert {f"{redis_prefix}:tracker:events:rest:{s}" for s in senders} <= keys
 
 
 def test_the_crisis_reply_under_two_workers(workers: servers.Servers) -> None:

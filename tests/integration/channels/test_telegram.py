@@ -146,7 +146,9 @@ async def test_a_text_message_reaches_rasa_like_the_builtin_channel(api: FakeTel
     status, _ = await ch.handle_update(body(message_update("can I text my therapist?", chat_id=55)), SECRET, rasa, out)
     assert status == 200 and len(rasa.messages) == 1
     message = rasa.messages[0]
-    assert (message.text, message.sender_id, message.input_channel) == ("can I text my therapist?", "55", "telegram")
+    # The conversation id names the channel: Telegram chat 55 is not REST sender "55".
+    assert (message.text, message.input_channel) == ("can I text my therapist?", "telegram")
+    assert message.sender_id == "telegram:55"
     assert message.output_channel is out
     assert api.since() == [{"chat_id": 55, "text": "an answer"}]
 

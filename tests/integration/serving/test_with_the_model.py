@@ -139,3 +139,60 @@ print(caches._CONTINUED is not None, rule_matching._REMEMBER_RULE_MATCHES, Track
         [sys.executable, "-c", script], cwd=config.ROOT, capture_output=True, text=True, timeout=300, check=True
     ).stdout.split()
     assert out[-3:] == [str(predicting)] * 3
+
+
+@pytest.mark.model
+def test_a_long_message_is_parsed_off_the_loop_with_the_same_result() -> None:
+    """While a long message is parsed, the event loop goes on: other conversations aren't held up.
+
+    Counted in turns of the loop, not in time: with the parse on the loop, none happen.
+    """
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: `make test` trains it first")
+    script = f"""
+import asyncio, json
+from bot.serving import launch
+launch.prepare(["run"])
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import UserMessage
+from rasa.core.processor import MessageProcessor
+from bot.serving.patching import original
+
+TEXT = "I wonder whether I can text my therapist between sessions when nights get hard. " * 700
+TEXT += "i have the pills ready and i am going to take them all tonight"
+
+async def parse_while_counting(parse):
+    turns = 0
+    done = asyncio.Event()
+    async def ticker():
+        nonlocal turns
+        while not done.is_set():
+            turns += 1
+            await asyncio.sleep(0)
+    task = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    turns = 0
+    parsed = await parse()
+    done.set()
+    await task
+    return parsed, turns
+
+async def main():
+    agent = Agent.load({str(MODEL)!r})
+    processor = agent.processor
+    message = UserMessage(TEXT, sender_id="rest:long")
+    fixed, fixed_turns = await parse_while_counting(lambda: processor.parse_message(message))
+    stock = lambda: original(MessageProcessor, "parse_message")(processor, message)
+    rasas, rasas_turns = await parse_while_counting(stock)
+    print(json.dumps({{"same": fixed == rasas, "intent": fixed["intent"]["name"],
+                      "fixed_turns": fixed_turns, "rasas_turns": rasas_turns}}))
+
+asyncio.run(main())
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=config.ROOT, capture_output=True, text=True, timeout=300, check=True
+    ).stdout.splitlines()
+    result = json.loads(out[-1])
+    assert result["same"] and result["intent"] == "crisis"
+    assert result["rasas_turns"] <= 1  # Rasa's parse holds the loop to the end
+    assert result["fixed_turns"] > 10  # ours lets it turn while the worker thread parses

@@ -20,7 +20,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_only_rest_and_widget_without_channel_settings() -> None:
-    assert set(config.channel_credentials()) == {"rest", "bot.channels.widget.WidgetSocketIOInput"}
+    rest, widget = "bot.channels.rest.RestInput", "bot.channels.widget.WidgetSocketIOInput"
+    assert set(config.channel_credentials()) == {rest, widget}
 
 
 def test_slack_needs_both_token_and_signing_secret(monkeypatch: pytest.MonkeyPatch) -> None:
