@@ -1,0 +1,61 @@
+"""The blind NLU sets of issue 11 (docs/nlu.md): printed, gated, and sealed by their hashes.
+
+Set A was measured once before any change (its first figures are in docs/nlu.md) and
+is now a development set: these floors are where it stands, raised as it improves, and
+never lowered. Set B stays sealed until the final measurement: nothing here reads it
+but its hash, so an edit to it, or a peek that leads to one, fails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot import config
+from bot.tools import evaluate
+
+MODEL = config.ROOT / "models" / "alliance.tar.gz"
+DATA = config.ROOT / "tests" / "data"
+pytestmark = pytest.mark.model
+
+SEALS = {  # sha256 at sealing, 2026-12-06 (docs/nlu.md)
+    "nlu_blind_a.yml": "5c418a36acc3b7ccae0e5126c44718480663f81c98f76b5392325a5cca400c2d",
+    "nlu_blind_b.yml": "0d4fe9640ac84257a1c7b0311fc0e1502066b882dd16f46e39a80d1d39985a3a",
+}
+# Set A where it stands (first measured 2026-12-06: docs/nlu.md). Issue 11's targets are
+# 0.95 accuracy and macro-F1, 0.85 lowest recall, 3% fallbacks, 0.9 of clean with typos.
+FLOORS = {"accuracy": 0.72, "macro_f1": 0.77, "typo_ratio": 0.83}
+
+
+@pytest.mark.parametrize("name", sorted(SEALS))
+def test_the_blind_sets_are_as_sealed(name: str) -> None:
+    assert hashlib.sha256((DATA / name).read_bytes()).hexdigest() == SEALS[name]
+
+
+@pytest.fixture(scope="module")
+def parse() -> evaluate.ParseFull:
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: `make test` trains it first")
+    return evaluate.agent_full_parser(Path(MODEL))
+
+
+async def test_blind_set_a_holds_its_floors(parse, capsys) -> None:
+    data = yaml.safe_load((DATA / "nlu_blind_a.yml").read_text(encoding="utf-8"))
+    figures = await evaluate.evaluate_set(parse, data)
+    typos = await evaluate.evaluate_set(parse, evaluate.typo_set(data))
+    ratio = typos.result.accuracy / figures.result.accuracy
+    with capsys.disabled():
+        print(f"\n{figures.summary('blind set A')}\n  with typos: {typos.result.accuracy:.3f}, {ratio:.3f} of clean")
+    assert figures.result.accuracy >= FLOORS["accuracy"]
+    assert figures.result.macro_f1 >= FLOORS["macro_f1"]
+    assert ratio >= FLOORS["typo_ratio"]
+
+
+def test_typos_are_injected_reproducibly() -> None:
+    assert evaluate.with_typos("can i text my therapist", 3) == evaluate.with_typos("can i text my therapist", 3)
+    changed = [evaluate.with_typos("can i text my therapist between sessions", n) for n in range(20)]
+    assert all(t != "can i text my therapist between sessions" for t in changed)
+    assert all(abs(len(t) - 40) <= 2 for t in changed)
