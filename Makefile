@@ -35,10 +35,10 @@ TRAINING_DATA := config.yml domain.yml $(filter-out data/answers.yml,$(wildcard 
 # Our graph components: Rasa's cache doesn't see their code, so a change retrains with --force.
 COMPONENTS := $(wildcard bot/nlu/*.py bot/safety/*.py bot/safety/*.yml)
 
-.PHONY: help setup chat serve bench test lint answers train clean
+.PHONY: help setup chat serve bench soak instances test lint answers train clean
 
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 	@python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' || \
@@ -68,6 +68,13 @@ $(CHROMIUM):
 	  { echo "Install Debian's chromium (apt-get install chromium) for the widget tests"; exit 1; }
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
+# The balancer tests (tests/e2e/test_balancer.py) and `make instances` run Debian's nginx.
+NGINX := /usr/sbin/nginx
+$(NGINX):
+	@command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] || \
+	  { echo "Install Debian's nginx (apt-get install nginx) for the balancer tests"; exit 1; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
+
 setup: $(VENV)/.installed $(SPACY) $(ANSWERS) $(MODEL) ## install, build the answer store and spaCy pipeline, train if data changed
 
 answers: $(ANSWERS) ## rebuild the answer store after editing data/answers.yml (no retraining)
@@ -92,6 +99,12 @@ serve: setup ## run the server (REST, widget; Slack, Telegram when set), actions
 bench: setup ## measure this config against stock Rasa; writes docs/benchmarks.md
 	$(PY) -m bench.run
 
+soak: setup ## run the servers under load and faults; writes docs/reliability.md
+	$(PY) -m bench.soak
+
+instances: setup $(NGINX) ## REST throughput through nginx with 1, 2 and 3 instances sharing Redis (docs/deploy.md)
+	$(PY) -m bench.instances
+
 # The report page for a clinic (bot/tools/report.py): counts only, never message text.
 # SINCE and UNTIL are dates (YYYY-MM-DD), UNTIL the day after the last; unset, the last 7 days.
 SINCE ?=
@@ -115,7 +128,7 @@ review: $(VENV)/.installed ## review the questions it missed: train, dismiss or 
 lint: $(VENV)/.installed ## ruff
 	$(VENV)/bin/ruff check .
 
-test: setup $(CHROMIUM) lint ## set up and run every test
+test: setup $(CHROMIUM) $(NGINX) lint ## set up and run every test
 	$(RASA) data validate --fail-on-warnings --quiet
 	$(LAUNCH) test core --model $(MODEL) --stories tests/test_stories.yml \
 	  --fail-on-prediction-errors --out build/results --quiet

@@ -8,13 +8,15 @@ two messages of one conversation at the same instant can both read an empty lock
 both be issued ticket 0, so both go ahead at once. This store makes each of those
 changes in one Lua script, on the same JSON, with Rasa's own rules for expiry and
 order; reading the lock is Rasa's. A lock also expires a minute after its last
-ticket would, so a process that dies holding one leaves nothing behind for ever.
+ticket would, so a process that dies holding one leaves nothing behind for ever, and a
+waiter renews its own ticket while it waits, so it is served after a holder that died.
 Where the serving fixes don't apply
 (bot/serving/guard.py) it is Rasa's RedisLockStore.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -94,6 +96,27 @@ return #kept
 )
 
 
+# ARGV: now, conversation id, ticket, lifetime. A waiter that is still alive renews its own
+# ticket (putting it back if it expired), so it never expires behind a holder that died.
+RENEW = (
+    _COMMON
+    + """
+if not raw then return -1 end
+local number = tonumber(ARGV[3])
+local expires = tonumber(ARGV[1]) + tonumber(ARGV[4])
+local text = '{"number": ' .. number .. ', "expires": ' .. string.format('%.6f', expires) .. '}'
+local found = false
+for _, ticket in ipairs(tickets) do
+  if ticket.number == number then ticket.text = text; found = true end
+end
+if not found then table.insert(tickets, {text = text, number = number}) end
+table.sort(tickets, function(a, b) return a.number < b.number end)
+redis.call('SET', KEYS[1], encode(tickets), 'EX', math.ceil(tonumber(ARGV[4])) + 60)
+return #tickets
+"""
+)
+
+
 class AtomicRedisLockStore(RedisLockStore):
     """`RedisLockStore` with atomic changes; the same keys, JSON and ticket order."""
 
@@ -107,6 +130,8 @@ class AtomicRedisLockStore(RedisLockStore):
         self._issue = self.red.register_script(ISSUE)
         self._update = self.red.register_script(UPDATE)
         self._cleanup = self.red.register_script(CLEANUP)
+        self._renew = self.red.register_script(RENEW)
+        self._lifetimes: dict[tuple[str, int], float] = {}  # the tickets this process issued and waits on
         self.stock = not guard.fixes_apply()
 
     def _key(self, conversation_id: str) -> str:
@@ -117,9 +142,33 @@ class AtomicRedisLockStore(RedisLockStore):
             return super().issue_ticket(conversation_id, lock_lifetime)
         arguments = [time.time(), conversation_id, lock_lifetime]
         try:
-            return int(self._issue(keys=[self._key(conversation_id)], args=arguments))
+            ticket = int(self._issue(keys=[self._key(conversation_id)], args=arguments))
         except Exception as e:  # as Rasa's: any failure to get a ticket is a LockError
             raise LockError(f"Error while acquiring lock. Error:\n{e}") from e
+        self._lifetimes[(conversation_id, ticket)] = lock_lifetime
+        return ticket
+
+    async def _acquire_lock(self, conversation_id: str, ticket: int, wait_time_in_seconds: float) -> Any:
+        """Rasa's wait for the turn, renewing this ticket at each try instead of only dropping expired ones.
+
+        Rasa's waiter only drops expired tickets. When the holder's process dies mid-turn,
+        its ticket expires; but the next message's ticket, issued a moment later with the
+        same lifetime, expires a moment later too, usually before the waiter looks again:
+        the lock is then left with no ticket and nobody is ever served, and the message is
+        lost. A waiter that is alive keeps its ticket alive.
+        """
+        if self.stock:
+            return await super()._acquire_lock(conversation_id, ticket, wait_time_in_seconds)
+        lifetime = self._lifetimes.get((conversation_id, ticket), LOCK_LIFETIME)
+        while True:
+            lock = self.get_lock(conversation_id)
+            if not lock:
+                break
+            if not lock.is_locked(ticket):
+                return lock
+            await asyncio.sleep(wait_time_in_seconds)
+            self._renew(keys=[self._key(conversation_id)], args=[time.time(), conversation_id, ticket, lifetime])
+        raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
 
     def update_lock(self, conversation_id: str) -> None:
         if self.stock:
@@ -127,6 +176,7 @@ class AtomicRedisLockStore(RedisLockStore):
         self._update(keys=[self._key(conversation_id)], args=[time.time(), conversation_id])
 
     def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        self._lifetimes.pop((conversation_id, ticket_number), None)
         if self.stock:
             return super().cleanup(conversation_id, ticket_number)
         remaining = self._cleanup(keys=[self._key(conversation_id)], args=[time.time(), conversation_id, ticket_number])

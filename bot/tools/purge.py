@@ -12,6 +12,12 @@ A running server is asked through its HTTP API (the token from ALLIANCE_API_TOKE
 replacing the conversation's events with none erases it from either store
 (`bot/stores/tracker_store.py`). With ALLIANCE_REDIS_URL set, the Redis keys are also
 deleted directly, so a stopped server's conversations are erased too.
+
+What a purge can't reach: with several server processes, one that read the
+conversation earlier may still hold its parsed events in memory (the Redis store's
+cache of at most 1,000 conversations, oldest dropped first) until that process next
+touches the conversation, finds it gone and drops them, or stops; it never writes
+them back. Each process's record of recent deliveries holds delivery ids, never text.
 """
 
 from __future__ import annotations

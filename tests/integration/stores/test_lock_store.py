@@ -105,3 +105,30 @@ def test_endpoints_yml_makes_it_and_allows_several_workers(prefixes: tuple[str, 
     assert store.issue_ticket("x") == 0
     monkeypatch.setenv("SANIC_WORKERS", "2")
     assert number_of_sanic_workers(store) == 2
+
+
+async def test_a_waiter_is_served_after_a_holder_that_died(prefixes: tuple[str, str]) -> None:
+    """The holder's process dies mid-turn: its ticket expires, the live waiter's doesn't."""
+    dead, alive = (AtomicRedisLockStore(host="localhost", key_prefix=prefixes[0]) for _ in range(2))
+    dead.issue_ticket("rest:dies", lock_lifetime=1.0)  # issued, then the process is killed: never cleaned up
+
+    async def next_message() -> list[int]:
+        async with alive.lock("rest:dies", lock_lifetime=1.0, wait_time_in_seconds=0.3) as lock:
+            return [t.number for t in lock.tickets]
+
+    served = await asyncio.wait_for(next_message(), timeout=10)
+    assert served == [1]  # the dead ticket is gone; the waiter's, renewed, is served
+    assert alive.get_lock("rest:dies") is None
+
+
+async def test_rasas_own_waiter_loses_its_place_behind_a_dead_holder(prefixes: tuple[str, str]) -> None:
+    """Why: Rasa's waiter lets its own ticket expire with the dead one's, and is never served."""
+    store = RedisLockStore(host="localhost", key_prefix=prefixes[1])
+    store.issue_ticket("rest:dies", lock_lifetime=1.0)
+
+    async def next_message() -> None:
+        async with store.lock("rest:dies", lock_lifetime=1.0, wait_time_in_seconds=0.3):
+            pass
+
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(next_message(), timeout=4)
