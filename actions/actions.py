@@ -28,6 +28,22 @@ logger = logging.getLogger(__name__)
 config.emergency()
 
 
+def check_answer_store(store: AnswerStore | None = None) -> str | None:
+    """Say at start, in the log, when the answer store can't give answers, and what to do.
+
+    The action server still starts: crisis records and everything else work without the
+    store, and until it is rebuilt each question gets a reply saying the answers can't be
+    reached (`bot.content.replies.menu_messages`), never an error.
+    """
+    problem = (store or AnswerStore()).problem()
+    if problem:
+        logger.error('%s. Until then, questions get "I can\'t reach my reviewed answers right now".', problem)
+    return problem
+
+
+check_answer_store()
+
+
 def reached_crisis(tracker: Tracker) -> bool:
     """Whether the latest message, or the conversation before it, reached the crisis layer."""
     latest = tracker.latest_message or {}

@@ -38,24 +38,86 @@ class PlatformOutput(OutputChannel):
     def __init__(self, inner: OutputChannel, channel: str) -> None:
         self.inner = inner
         self.channel = channel
+        self.sent = 0  # replies sent through it
 
     def name(self) -> str:  # type: ignore[override]
         return self.inner.name()
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        self.sent += 1
         await self.inner.send_response(platform_id(recipient_id, self.channel), message)
+
+    def _forward(name: str) -> Callable[..., Awaitable[Any]]:  # type: ignore[misc]
+        async def send(self: PlatformOutput, recipient_id: str, *args: Any, **kwargs: Any) -> Any:
+            self.sent += 1
+            return await getattr(self.inner, name)(platform_id(recipient_id, self.channel), *args, **kwargs)
+
+        send.__name__ = name
+        return send
+
+    send_text_message = _forward("send_text_message")
+    send_image_url = _forward("send_image_url")
+    send_attachment = _forward("send_attachment")
+    send_text_with_buttons = _forward("send_text_with_buttons")
+    send_quick_replies = _forward("send_quick_replies")
+    send_elements = _forward("send_elements")
+    send_custom_json = _forward("send_custom_json")
+    del _forward
 
     def __getattr__(self, attribute: str) -> Any:  # e.g. a collector's `messages`
         return getattr(self.inner, attribute)
 
 
-def qualified(on_new_message: Callable[[UserMessage], Awaitable[Any]], channel: str) -> Callable[..., Awaitable[Any]]:
-    """`on_new_message` for a channel's blueprint, giving Rasa channel-qualified conversation ids."""
+def unavailable_text() -> str:
+    """What a person is told when their message can't be handled at all (a store down, say).
+
+    The crisis check can't have run, so it names the numbers whatever the message said.
+    """
+    emergency = config.emergency()
+    return (
+        "Sorry, I can't answer right now: part of this service is down. Please try again in a few "
+        f"minutes. If you are in danger or thinking about harming yourself, call {emergency.number_display} "
+        f"now, or {emergency.line_sentence}."
+    )
+
+
+async def answered(
+    on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage, output: PlatformOutput, channel: str
+) -> Any:
+    """Rasa's handling of `message`; if it fails before any reply, the person is told so, with the numbers.
+
+    Rasa's channels would otherwise answer nothing (REST: an empty list) and log the
+    message's text with the error; here the log says which channel and what failed.
+    """
+    try:
+        return await on_new_message(message)
+    except Exception as exc:
+        logger.error("%s: a message could not be handled (%s)", channel, type(exc).__name__)
+        if output.sent:
+            return None
+        try:
+            await output.send_response(message.sender_id, {"text": unavailable_text()})
+        except Exception as failed:  # the platform itself unreachable: nothing more to do
+            logger.error("%s: nor could the person be told (%s)", channel, type(failed).__name__)
+        return None
+
+
+def qualified(
+    on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    channel: str,
+    namespace: Callable[[UserMessage], str] | None = None,
+) -> Callable[..., Awaitable[Any]]:
+    """`on_new_message` for a channel's blueprint: channel-qualified conversation ids, and a reply even on failure.
+
+    `namespace` picks the prefix per message (the channel's name unless given).
+    """
 
     async def handler(message: UserMessage) -> Any:
-        message.sender_id = conversation_id(channel, message.sender_id)
-        message.output_channel = PlatformOutput(message.output_channel, channel)
-        return await on_new_message(message)
+        prefix = namespace(message) if namespace else channel
+        message.sender_id = conversation_id(prefix, message.sender_id)
+        output = PlatformOutput(message.output_channel, prefix)
+        message.output_channel = output
+        return await answered(on_new_message, message, output, channel)
 
     return handler
 

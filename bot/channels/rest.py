@@ -10,7 +10,7 @@ from sanic import Blueprint
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
-from bot.channels.common import PlatformOutput, conversation_id
+from bot.channels.common import qualified
 
 # The web widget falls back to REST when its socket.io connection fails; its messages
 # say so (`"input_channel": "socketio"`) and stay in the widget's conversation. Its
@@ -58,10 +58,7 @@ class RestInput(RasaRestInput):
         return metadata if isinstance(metadata, dict) else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        async def handler(message: UserMessage) -> Any:
-            namespace = WIDGET if message.input_channel == WIDGET else self.name()
-            message.sender_id = conversation_id(namespace, message.sender_id)
-            message.output_channel = PlatformOutput(message.output_channel, namespace)
-            return await on_new_message(message)
+        def namespace(message: UserMessage) -> str:
+            return WIDGET if message.input_channel == WIDGET else self.name()
 
-        return super().blueprint(handler)
+        return super().blueprint(qualified(on_new_message, self.name(), namespace))

@@ -27,7 +27,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import config
-from bot.channels.common import RecentIds, conversation_id
+from bot.channels.common import PlatformOutput, RecentIds, answered, conversation_id
 from bot.channels.telegram_updates import (
     UpdateError,
     as_bool,
@@ -219,7 +219,7 @@ class TelegramInput(InputChannel):
             return 403, {"error": "missing or wrong secret token"}
         try:
             incoming = parse_update(json.loads(body), self.verify)
-        except ValueError as exc:  # invalid JSON or UTF-8, or an UpdateError
+        except (ValueError, RecursionError) as exc:  # invalid JSON or UTF-8 (or nested too deeply), an UpdateError
             problem = str(exc) if isinstance(exc, UpdateError) else "the body is not valid JSON"
             return 400, {"error": problem}
         if incoming is None:
@@ -233,14 +233,10 @@ class TelegramInput(InputChannel):
             await out.send_text_message(str(incoming.chat_id), NOT_TEXT_NOTICE)
         if incoming.text is None:
             return 200, {"status": "ok"}
-        message = UserMessage(incoming.text, out, conversation, input_channel=self.name(), metadata=metadata)
-        try:
-            await on_new_message(message)
-        except Exception as exc:
-            # The update id is remembered, so Telegram's redelivery is not handled twice.
-            logger.error("telegram: handling an update failed: %s", type(exc).__name__)
-            logger.debug("telegram: handling an update failed", exc_info=True)
-            return 500, {"error": "the update could not be handled"}
+        output = PlatformOutput(out, self.name())
+        message = UserMessage(incoming.text, output, conversation, input_channel=self.name(), metadata=metadata)
+        # A failure is answered with the numbers (bot/channels/common.py), so Telegram needn't redeliver.
+        await answered(on_new_message, message, output, self.name())
         return 200, {"status": "ok"}
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

@@ -187,16 +187,40 @@ class AnswerStore:
         try:
             conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
         except sqlite3.OperationalError:
-            logger.error("answer store %s is missing: run `make answers`", self.path)
+            logger.error(self._missing())
             return []
         try:
             conn.row_factory = sqlite3.Row
             return conn.execute(sql, params).fetchall()
-        except sqlite3.DatabaseError:
-            logger.exception("answer store %s cannot be read", self.path)
+        except sqlite3.DatabaseError as exc:
+            # What is wrong and what to do, without a traceback: it is the file, not the code.
+            logger.error(self._unreadable(exc))
             return []
         finally:
             conn.close()
+
+    def _missing(self) -> str:
+        return f"answer store {self.path} is missing: run `make answers` (or set ALLIANCE_ANSWERS_DB)"
+
+    def _unreadable(self, exc: sqlite3.DatabaseError) -> str:
+        return f"answer store {self.path} is not a readable answer store ({exc}): rebuild it with `make answers`"
+
+    def problem(self) -> str | None:
+        """Why the store can't give answers (missing, corrupt, no vetted answer), or None when it can."""
+        try:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        except sqlite3.OperationalError:
+            return self._missing()
+        try:
+            (vetted,) = conn.execute("select count(*) from answers where vetted = 1").fetchone()
+            conn.execute("select count(*) from menu").fetchone()
+        except sqlite3.DatabaseError as exc:
+            return self._unreadable(exc)
+        finally:
+            conn.close()
+        if not vetted:
+            return f"answer store {self.path} has no vetted answer: check data/answers.yml and run `make answers`"
+        return None
 
     @staticmethod
     def _answer(row: sqlite3.Row) -> Answer:

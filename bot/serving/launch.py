@@ -27,6 +27,7 @@ from bot.serving import (
     off_loop,
     rule_matching,
     tensorflow,
+    worker_signals,
 )
 from bot.serving import tracker_caches as caches
 
@@ -57,6 +58,7 @@ FIXES = (
     Fix("long messages parsed off the event loop", off_loop.install, SERVING),
     Fix("model changes over the HTTP API refused", model_api.install, SERVING),
     Fix("the shell ends on Ctrl-D and on Ctrl-C at buttons", console.install, SERVING),
+    Fix("workers obey SIGTERM while they start", worker_signals.install, SERVING),
 )
 
 

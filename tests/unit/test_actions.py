@@ -340,3 +340,15 @@ def test_after_a_crisis_nothing_is_queued_even_with_the_opt_in(
     tracker = make_tracker("nlu_fallback", unclear, slots={"crisis": True})
     run(actions.ActionSuggestTopics(), said(tracker, unclear, "rest"))
     assert misses.pending(records_db) == []
+
+
+def test_the_action_server_says_at_start_when_the_answer_store_is_missing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, answers_db: Path
+) -> None:
+    assert actions.check_answer_store() is None  # the real store: nothing to say
+    missing = tmp_path / "gone" / "answers.db"
+    with caplog.at_level("ERROR", logger="actions.actions"):
+        problem = actions.check_answer_store(answers.AnswerStore(missing))
+    assert problem and str(missing) in problem
+    [record] = caplog.records
+    assert "make answers" in record.getMessage() and "can't reach my reviewed answers" in record.getMessage()

@@ -149,7 +149,7 @@ async def test_a_text_message_reaches_rasa_like_the_builtin_channel(api: FakeTel
     # The conversation id names the channel: Telegram chat 55 is not REST sender "55".
     assert (message.text, message.input_channel) == ("can I text my therapist?", "telegram")
     assert message.sender_id == "telegram:55"
-    assert message.output_channel is out
+    assert message.output_channel.inner is out
     assert api.since() == [{"chat_id": 55, "text": "an answer"}]
 
 
@@ -191,13 +191,16 @@ async def test_ignored_and_non_text_updates(api: FakeTelegram) -> None:
     assert api.since() == [{"chat_id": 42, "text": telegram.NOT_TEXT_NOTICE}]  # private chat only
 
 
-async def test_a_failed_turn_is_a_500_without_the_text_in_the_log(
+async def test_a_failed_turn_is_answered_with_the_numbers_without_the_text_in_the_log(
     api: FakeTelegram, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """Rasa failing (a store down, say) still answers the person, with the emergency numbers."""
     ch, rasa = channel(api.url), Recorder(fail=True)
-    update = body(message_update("my secret sentence"))
+    update = body(message_update("my secret sentence", chat_id=77))
     status, _ = await ch.handle_update(update, SECRET, rasa, ch.get_output_channel())
-    assert status == 500 and len(rasa.messages) == 1
+    assert status == 200 and len(rasa.messages) == 1  # answered: Telegram needn't redeliver
+    (sent,) = api.since()
+    assert sent["chat_id"] == 77 and "can't answer right now" in sent["text"] and "9-1-1" in sent["text"]
     assert any(r.levelno == logging.ERROR for r in caplog.records)
     assert "my secret sentence" not in caplog.text
 

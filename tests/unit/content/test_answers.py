@@ -58,6 +58,32 @@ def test_missing_database_behaves_as_empty(tmp_path: Path) -> None:
     assert store.menu() == [] and store.search("texting") == []
 
 
+@pytest.mark.parametrize(
+    "content", [None, b"", b"\x00garbage, not SQLite\xff" * 500], ids=["missing", "empty", "garbage"]
+)
+def test_a_missing_or_corrupt_store_is_named_clearly_and_read_as_empty(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, content: bytes | None
+) -> None:
+    path = tmp_path / "answers.db"
+    if content is not None:
+        path.write_bytes(content)
+    store = answers.AnswerStore(path)
+    problem = store.problem()
+    assert problem and str(path) in problem and "make answers" in problem
+    with caplog.at_level("ERROR"):
+        assert store.get("faq_texting") is None and store.menu() == [] and store.search("texting") == []
+    said = [r.getMessage() for r in caplog.records]
+    assert said and all(str(path) in line and "make answers" in line for line in said)
+    assert not any(r.exc_info for r in caplog.records)  # a clear line, not a stack trace
+
+
+def test_a_good_store_has_no_problem(store: answers.AnswerStore, tmp_path: Path) -> None:
+    assert store.problem() is None
+    source = _source(tmp_path, lambda d: [e.update(vetted=False) for e in d["answers"].values()])
+    unvetted = answers.AnswerStore(answers.build_database(source, tmp_path / "unvetted.db"))
+    assert "no vetted answer" in (unvetted.problem() or "")
+
+
 def test_menu_follows_source_order(store: answers.AnswerStore) -> None:
     source = yaml.safe_load(config.answers_source().read_text(encoding="utf-8"))
     assert [a.topic for a in store.menu()] == source["menu"]

@@ -39,3 +39,21 @@ def test_sanic_gets_the_body_limit(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_long_messages_are_parsed_off_the_loop_when_serving() -> None:
     fixes = {fix.name: fix.scope for fix in launch.FIXES}
     assert fixes["long messages parsed off the event loop"] == launch.SERVING
+
+
+def test_a_forked_worker_starts_with_the_default_sigterm() -> None:
+    """Sanic's workers are forked with the main process's SIGTERM handler; ours get the default until theirs."""
+    import signal
+
+    from bot.serving import worker_signals
+
+    worker_signals.install()
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)  # the main process's forwarding handler
+    try:
+        pid = os.fork()
+        if pid == 0:  # the worker
+            os._exit(0 if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL else 1)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
