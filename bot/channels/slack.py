@@ -5,11 +5,16 @@ again unless their reason is `http_timeout`, and always talks to slack.com. This
 one rejects unsigned or stale requests with 401, answers each Slack event once
 (retries are matched by `event_id`, so a retry of a delivery that really failed
 is still answered), takes the Web API URL from configuration (a local stand-in
-in tests), and escapes text for Slack's mrkdwn.
+in tests), and escapes text for Slack's mrkdwn. Rasa's connector reads a signed
+body unchecked, so one of another shape than Slack's (not a JSON object, an event
+whose text isn't a string, a form without a JSON `payload`...) would be a 500: it
+gets 400 here, and an interaction Rasa doesn't read (which it answers with 500)
+is acknowledged and ignored.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from http import HTTPStatus
@@ -31,6 +36,12 @@ SLACK_API_URL = "https://slack.com/api/"
 SEEN_EVENTS = 10_000  # event ids remembered for deduplication
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _LINK = re.compile(r"\[([^\]]+)\]\((https?://[^\s)]+|mailto:[^\s)]+)\)")
+# The interactive components Rasa's connector reads: where each keeps its value, or its option's.
+_VALUE = {
+    "button": "value", "conversations_select": "selected_conversation", "users_select": "selected_user",
+    "channels_select": "selected_channel", "datepicker": "selected_date",
+}  # fmt: skip
+_OPTION = ("select", "static_select", "external_select", "overflow")
 
 
 def to_mrkdwn(text: str) -> str:
@@ -43,6 +54,66 @@ def to_mrkdwn(text: str) -> str:
 def slack_buttons(buttons: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """Buttons Slack can send back: tel:/sms: links can't be Slack buttons (the text has the numbers)."""
     return [b for b in buttons if not str(b.get("payload", "")).startswith(("tel:", "sms:"))]
+
+
+def _text_or_none(value: Any) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def event_problem(body: Any) -> str | None:
+    """What keeps a signed JSON body from being read by Rasa's connector; None if nothing does."""
+    if not isinstance(body, dict):
+        return "the body must be a JSON object"
+    if not _text_or_none(body.get("event_id")) or not _text_or_none(body.get("challenge")):
+        return "`event_id` and `challenge` must be strings"
+    event = body.get("event", {})
+    if not isinstance(event, dict):
+        return "`event` must be an object"
+    if not all(_text_or_none(event.get(key)) for key in ("text", "user", "channel", "ts", "thread_ts")):
+        return "`event.text`, `user`, `channel`, `ts` and `thread_ts` must be strings"
+    users, authorizations = body.get("authed_users", []), body.get("authorizations", [])
+    if users is not None and not (isinstance(users, list) and all(isinstance(u, str) for u in users)):
+        return "`authed_users` must be a list of strings"
+    if not (isinstance(authorizations, list) and all(isinstance(a, dict) for a in authorizations)):
+        return "`authorizations` must be a list of objects"
+    return None
+
+
+def interaction(form_payload: Any) -> tuple[str | None, str | None]:
+    """A form's `payload` as (what is wrong with it, the text Rasa's connector would read from it).
+
+    Neither: a well-formed interaction Rasa doesn't read (Rasa would answer it with 500).
+    """
+    try:
+        payload = json.loads(form_payload) if isinstance(form_payload, str) else None
+    except (ValueError, RecursionError):
+        payload = None
+    if not isinstance(payload, dict):
+        return "the form's `payload` must be a JSON object", None
+    actions = payload.get("actions")
+    if actions and not (isinstance(actions, list) and isinstance(actions[0], dict)):
+        return "`actions` must be a list of objects", None
+    for key in ("user", "channel", "message"):
+        if not isinstance(payload.get(key, {}), dict):
+            return f"`{key}` must be an object", None
+    if not actions:
+        return None, None
+    action, kind = actions[0], actions[0].get("type")
+    if kind not in _VALUE and kind not in _OPTION:
+        return None, None
+    user, channel, message = payload.get("user", {}), payload.get("channel", {}), payload.get("message", {})
+    thread = message.get("thread_ts", message.get("ts"))
+    if not isinstance(user.get("id"), str) or not _text_or_none(channel.get("id")) or not _text_or_none(thread):
+        return "`user.id` must be a string, and `channel.id` and the message's `ts` strings if given", None
+    if kind in _VALUE:
+        value = action.get(_VALUE[kind])
+    else:  # as Rasa reads them: the first of `selected_options`, or `selected_option`
+        options = action.get("selected_options", [{}]) if kind == "select" else [action.get("selected_option", {})]
+        option = options[0] if isinstance(options, list) and options else None
+        value = option.get("value") if isinstance(option, dict) else False
+    if not _text_or_none(value):
+        return f"the {kind}'s value must be a string", None
+    return None, value
 
 
 class SlackBot(RasaSlackBot):
@@ -101,12 +172,26 @@ class SlackInput(RasaSlackInput):
                 return None
             if not self.is_request_from_slack_authentic(request):
                 return response.text("invalid or stale Slack signature", status=HTTPStatus.UNAUTHORIZED)
-            if request.headers.get("content-type") == "application/json":
+            content_type = request.headers.get("content-type")
+            if content_type == "application/x-www-form-urlencoded":
                 try:
-                    body = request.json if isinstance(request.json, dict) else {}
+                    request.body.decode("utf-8")  # else Sanic logs a traceback and reads an empty form
+                except UnicodeDecodeError:
+                    return response.json({"error": "the form is not UTF-8"}, status=HTTPStatus.BAD_REQUEST)
+                problem, text = interaction(request.form.get("payload"))
+                if problem:
+                    return response.json({"error": problem}, status=HTTPStatus.BAD_REQUEST)
+                if text is None:  # nothing Rasa reads: acknowledged, so Slack doesn't retry
+                    return response.text("")
+            if content_type == "application/json":
+                try:
+                    body = request.json
                 except Exception:  # Sanic raises its own error type for malformed JSON
                     return response.json({"error": "malformed JSON"}, status=HTTPStatus.BAD_REQUEST)
-                event = body.get("event") if isinstance(body.get("event"), dict) else {}
+                problem = event_problem(body)
+                if problem:
+                    return response.json({"error": problem}, status=HTTPStatus.BAD_REQUEST)
+                event = body.get("event", {})
                 if not await self.first_delivery(body.get("event_id"), event.get("user")):
                     logger.info("Slack retry of an event already answered: ignored")
                     return response.text("", headers={"X-Slack-No-Retry": "1"})

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import json
+import logging
 import re
 import uuid
 from typing import Any, Callable
@@ -13,6 +15,8 @@ from sanic.request import Request
 
 from bot import config
 from bot.channels.common import qualified
+
+logger = logging.getLogger(__name__)
 
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 
@@ -32,6 +36,10 @@ class WidgetSocketIOInput(SocketIOInput):
     It also serves `GET /webhooks/socketio/region`: the emergency number of the
     server's region (ALLIANCE_REGION), which the widget shows in its permanent strip,
     so that the page and the bot's replies always name the same number.
+
+    A `user_uttered` or `session_request` of another shape than the widget sends
+    (not an object, a message that isn't text, no valid session id, metadata that
+    isn't an object) is ignored: Rasa's handler would raise on it.
     """
 
     allowed_origins: list[str] = []
@@ -63,8 +71,18 @@ class WidgetSocketIOInput(SocketIOInput):
                 return False
             return await stock_connect(sid, environ, auth)
 
+        stock_message = sio.handlers[self.namespace or "/"][self.user_message_evt]
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def user_uttered(sid: str, data: Any = None, *_: Any) -> None:
+            problem = message_problem(data, self.session_persistence, self.metadata_key)
+            if problem:
+                logger.debug("socket.io: ignored a malformed %s: %s", self.user_message_evt, problem)
+                return
+            await stock_message(sid, data)
+
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: str, data: dict | None) -> None:
+        async def session_request(sid: str, data: Any = None, *_: Any) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
             session_id = requested if isinstance(requested, str) and SESSION_ID.match(requested) else uuid.uuid4().hex
             if self.session_persistence:
@@ -74,6 +92,26 @@ class WidgetSocketIOInput(SocketIOInput):
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
         return blueprint
+
+
+def message_problem(data: Any, session_persistence: bool, metadata_key: str) -> str | None:
+    """What keeps a `user_uttered` from being a message Rasa's handler can take; None if nothing does."""
+    if not isinstance(data, dict):
+        return "not an object"
+    if not isinstance(data.get("message", ""), str):
+        return "the message is not text"
+    session_id = data.get("session_id")
+    if session_persistence and not (isinstance(session_id, str) and SESSION_ID.match(session_id)):
+        return "no valid session id"
+    metadata = data.get(metadata_key)
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except (ValueError, RecursionError):
+            return "the metadata is not JSON"
+    if metadata is not None and not isinstance(metadata, dict):
+        return "the metadata is not an object"
+    return None
 
 
 def region_info(emergency: config.Emergency) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """The first NLU component: the text every later component and the crisis rules read.
 
 Invisible characters (zero-width spaces and joiners, soft hyphens, direction marks,
-byte-order marks: Unicode's format category) are removed, control characters become
+byte-order marks, variation selectors, fillers: Unicode's format category and its
+default-ignorable code points) are removed, control characters become
 spaces, and compatibility forms fold to plain ones (NFKC: full-width letters, ligatures).
 Otherwise "kill\u200bmyself" is one token no rule knows, and a crisis hidden that way,
 on purpose or by a keyboard, would pass. The conversation keeps what was sent: only
@@ -23,6 +24,19 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 _SPACES = re.compile(r"[ \t]{2,}")
+# Unicode's Default_Ignorable_Code_Point beyond the format characters: drawn as nothing, so
+# one inside a word hides it as well as a zero-width space does (combining grapheme joiner,
+# Hangul fillers, Khmer and Mongolian invisibles, variation selectors, tags).
+_IGNORABLE = (
+    (0x034F, 0x034F), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)  # fmt: skip
+
+
+def _ignorable(char: str) -> bool:
+    point = ord(char)
+    return any(low <= point <= high for low, high in _IGNORABLE)
 
 
 def clean(text: str) -> str:
@@ -30,7 +44,7 @@ def clean(text: str) -> str:
     kept = []
     for char in unicodedata.normalize("NFKC", text):
         category = unicodedata.category(char)
-        if category == "Cf":
+        if category == "Cf" or _ignorable(char):
             continue
         if category in ("Cc", "Cs", "Zl", "Zp") and char != "\n":
             kept.append(" ")  # a control, a lone surrogate or a line separator still separates words

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import Any, Dict, List
@@ -15,6 +16,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot import config
+from bot.nlu.text import clean
 from bot.safety import CRISIS_INTENT, OUT_OF_SCOPE_INTENT, SAFETY_KEY, language
 from bot.safety.rules import CrisisRules, decide, default_rules, spanish_rules
 
@@ -25,9 +27,30 @@ PAYLOAD = re.compile(r"^/\w+(\{.*\})?$", re.DOTALL)
 _PAYLOAD_PUNCTUATION = re.compile(r'[/{}\[\]":,_@\\]+')
 
 
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for key, item in value.items() for s in (*_strings(key), *_strings(item))]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []
+
+
 def _readable(text: str) -> str:
-    """A payload's words: "/greet{\"x\":\"i want to die\"}" reads "greet x i want to die"."""
-    return " ".join(_PAYLOAD_PUNCTUATION.sub(" ", text).split())
+    """A payload's words: "/greet{\"x\":\"i want to die\"}" reads "greet x i want to die".
+
+    Its JSON is decoded first, as Rasa decodes it: "\\u006bill" is "kill".
+    """
+    match = PAYLOAD.match(text)
+    if match and match.group(1):
+        try:
+            decoded = json.loads(match.group(1))
+        except (ValueError, RecursionError):
+            decoded = None
+        if decoded is not None:
+            text = " ".join([text[: match.start(1)], *_strings(decoded)])
+    return " ".join(_PAYLOAD_PUNCTUATION.sub(" ", clean(text)).split())
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)

@@ -36,6 +36,7 @@ def nlp():
         ("".join(chr(ord(c) + 0xFEE0) if c != " " else c for c in "i want to die"), "i want to die"),  # full width
         ("line one\x00\x07line two\r\nthree", "line one line two \nthree"),
         ("can i text my therapist?", "can i text my therapist?"),
+        ("k\u034fi\ufe0fl\u3164l my\U000e0101self", "kill myself"),  # default-ignorable, not only format
     ],
 )
 def test_the_pipeline_reads_what_a_person_sees(sent: str, read: str) -> None:
@@ -68,6 +69,7 @@ def test_a_crisis_hidden_by_zero_width_characters_is_escalated(rules, nlp) -> No
         "/greet i am going to kill myself tonight",
         '/faq_texting{"note": "i am going to kill myself tonight"}',
         "/greet{} i want to die",
+        '/greet{"x": "\\u0069 am going to \\u006bill myself tonight"}',  # as Rasa decodes it
     ],
 )
 def test_a_crisis_behind_an_injected_payload_is_read_as_words(rules, nlp, text: str) -> None:
