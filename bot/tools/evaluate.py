@@ -86,6 +86,11 @@ class SetResult:
     calibration_error: float
 
     @property
+    def false_crises(self) -> int:
+        """Messages given the emergency reply though the set expected another intent."""
+        return sum(predicted == CRISIS and expected != CRISIS for _, expected, predicted in self.result.pairs)
+
+    @property
     def fallback_rate(self) -> float:
         return self.fallbacks / self.in_scope if self.in_scope else 0.0
 
@@ -107,7 +112,8 @@ class SetResult:
             f"lowest recall {', '.join(f'{k} {v:.2f}' for k, v in worst)}, "
             f"in-scope fallbacks {self.fallback_rate:.3f} ({self.fallbacks}/{self.in_scope}), "
             f"right topic among the suggestions {self.suggestion_hit_rate:.2f} ({self.suggested}/{self.fallbacks}), "
-            f"expected calibration error {self.calibration_error:.3f}"
+            f"expected calibration error {self.calibration_error:.3f}, "
+            f"given the emergency reply though not a crisis {self.false_crises}/{len(self.result.pairs)}"
         )
 
 

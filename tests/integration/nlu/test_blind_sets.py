@@ -27,7 +27,12 @@ SEALS = {  # sha256 at sealing, 2026-12-06 (docs/nlu.md)
 }
 # Set A where it stands (first measured 2026-12-06: docs/nlu.md). Issue 11's targets are
 # 0.95 accuracy and macro-F1, 0.85 lowest recall, 3% fallbacks, 0.9 of clean with typos.
-FLOORS = {"accuracy": 0.72, "macro_f1": 0.77, "typo_ratio": 0.83}
+FLOORS = {"accuracy": 0.77, "macro_f1": 0.82, "typo_ratio": 0.84}
+# Ordinary messages of set A given the emergency reply: 29 at the first measurement (docs/nlu.md).
+MOST_FALSE_CRISES = 19
+# Sentences a set shares with the training data, found when it was sealed: the writers never saw
+# the data, but short replies ("hey there") coincide. Training data may never add to them.
+SHARED_AT_SEALING = {"nlu_blind_a.yml": 42, "nlu_blind_b.yml": 21}
 
 
 @pytest.mark.parametrize("name", sorted(SEALS))
@@ -52,6 +57,29 @@ async def test_blind_set_a_holds_its_floors(parse, capsys) -> None:
     assert figures.result.accuracy >= FLOORS["accuracy"]
     assert figures.result.macro_f1 >= FLOORS["macro_f1"]
     assert ratio >= FLOORS["typo_ratio"]
+    assert figures.false_crises <= MOST_FALSE_CRISES
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value.strip().lower()]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+@pytest.mark.parametrize("name", sorted(SHARED_AT_SEALING))
+def test_no_training_example_is_taken_from_a_blind_set(name: str) -> None:
+    """Counted, never read: the sealed set's sentences are only compared with the training data."""
+    sealed = set(_strings(yaml.safe_load((DATA / name).read_text(encoding="utf-8"))))
+    trained = []
+    for path in sorted((config.ROOT / "data").glob("nlu*.yml")):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
+            trained += [line.strip()[2:].strip().lower() for line in str(block.get("examples", "")).splitlines()
+                        if line.strip().startswith("- ")]  # fmt: skip
+    assert len([t for t in trained if t in sealed]) <= SHARED_AT_SEALING[name]
 
 
 def test_typos_are_injected_reproducibly() -> None:

@@ -53,7 +53,10 @@ RULE_EXAMPLES = {
         "made sure my dog has somewhere to go after saturday", "deleted all my socials", "i updated my will",
     ],
     "guarded.overdose": ["i overdosed"],
-    "guarded.medical": ["i think i'm having a heart attack", "my brother is having a seizure", "there's so much blood"],
+    "guarded.medical": [
+        "i think i'm having a heart attack", "my brother is having a seizure", "there's so much blood",
+        "she fell down the stairs and she's not moving", "my dad shook the baby and he won't move",
+    ],
     "guarded.violence": ["i was just raped", "my dad is abusive", "he has a gun", "he's going to kill me"],
     "guarded_risk.suicide": ["my friend is talking about suicide", "thoughts of death again"],
     "guarded_risk.self_harm": ["i self harm"],
@@ -86,6 +89,8 @@ NOT_DANGER = [
     "my dog has somewhere to stay when i travel",
     "i updated my will with my lawyer",
     "i put my pills in the cabinet", "I'm gay and my therapist is religious, will that be a problem?",
+    "my daughter isn't moving out until june", "my therapist is moving away", "he's not moving in with us",
+    "my son won't move back home", "my partner isn't moving on from his ex",
 ]  # fmt: skip
 
 
