@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import spacy
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -12,20 +11,9 @@ from rasa.shared.nlu.training_data.message import Message
 from bot import config
 from bot.nlu.text import CleanText, clean
 from bot.safety import guard, policy
-from bot.safety import rules as crisis_rules
 
 DOMAIN = Domain.load(str(config.ROOT / "domain.yml"))
 ZWSP, ZWJ, SHY, RLM, BOM = "\u200b", "\u200d", "\u00ad", "\u200f", "\ufeff"
-
-
-@pytest.fixture(scope="module")
-def rules() -> crisis_rules.CrisisRules:
-    return crisis_rules.default_rules()
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return spacy.load(config.spacy_model_dir())
 
 
 @pytest.mark.parametrize(

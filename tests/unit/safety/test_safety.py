@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import spacy
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -92,16 +91,6 @@ NOT_DANGER = [
     "my daughter isn't moving out until june", "my therapist is moving away", "he's not moving in with us",
     "my son won't move back home", "my partner isn't moving on from his ex",
 ]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def rules() -> crisis_rules.CrisisRules:
-    return crisis_rules.default_rules()
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return spacy.load(config.spacy_model_dir())
 
 
 def test_every_rule_has_examples_and_they_fire_it(rules: crisis_rules.CrisisRules) -> None:
