@@ -102,20 +102,21 @@ class CrisisGuard(GraphComponent):
         self.threshold = override if override is not None else threshold
         self.max_chars = config.max_message_chars()
 
-    def _typed_not_pressed(self, text: str) -> bool:
-        """True for a message that starts with "/" but isn't a button's payload, or hides danger in one.
+    def _as_words(self, text: str) -> str | None:
+        """A message starting with "/" as words, unless it is exactly a button's payload with no danger in it.
 
         Rasa unpacks "/intent{...}" as that intent, after and over every NLU layer, and
         logs any other text after a "/" as a warning; so such a message is read as words
         unless it is exactly a payload's form and no crisis rule fires on its words.
+        None: a button's payload, left to Rasa.
         """
-        if not PAYLOAD.match(text):
-            return True
         readable = _readable(text)
+        if not PAYLOAD.match(text):
+            return readable
         verdicts = [self.rules.check_text(readable)]
         if self.spanish is not None:
             verdicts.append(self.spanish.check_text(readable))
-        return any(verdict.level in (1, 2) for verdict in verdicts)
+        return readable if any(verdict.level in (1, 2) for verdict in verdicts) else None
 
     @property
     def rules(self) -> CrisisRules:
@@ -139,9 +140,10 @@ class CrisisGuard(GraphComponent):
         if not text:
             return
         doc = message.get(SPACY_DOCS[TEXT])
-        if text.startswith("/") and self._typed_not_pressed(text):
+        words = self._as_words(text) if text.startswith("/") else None
+        if words is not None:
             # Rasa would read it as a button's intent and skip every layer: read it as words.
-            text = _readable(text)
+            text = words
             message.set(TEXT, text)
             doc = None
             if not text:

@@ -111,6 +111,28 @@ class InMemoryEventTrackerStore(InMemoryTrackerStore):
         return tracker_from_events(self, sender_id, list(dialogue.events), fetch_all_sessions)
 
 
+def event_keys(tracker_prefix: str, sender_id: str) -> tuple[str, str]:
+    """A conversation's event list and generation token, under the store's key prefix (`<prefix>:tracker:`)."""
+    return tracker_prefix + "events:" + sender_id, tracker_prefix + "generation:" + sender_id
+
+
+def redis_keys(prefix: str, sender_id: str) -> list[str]:
+    """Every key the Redis stores keep for a conversation under ALLIANCE_REDIS_PREFIX `prefix`.
+
+    Its events and generation (this store), its JSON (Rasa's own store, as the stock
+    switch writes it), and its lock (bot/stores/lock_store.py).
+    """
+    from rasa.core.lock_store import DEFAULT_REDIS_LOCK_STORE_KEY_PREFIX
+    from rasa.core.tracker_store import DEFAULT_REDIS_TRACKER_STORE_KEY_PREFIX
+
+    tracker_prefix = f"{prefix}:{DEFAULT_REDIS_TRACKER_STORE_KEY_PREFIX}"
+    return [
+        *event_keys(tracker_prefix, sender_id),
+        tracker_prefix + sender_id,
+        f"{prefix}:{DEFAULT_REDIS_LOCK_STORE_KEY_PREFIX}{sender_id}",
+    ]
+
+
 def retention_seconds() -> int:
     """How long a stored conversation outlives its last message (`ALLIANCE_RETENTION_DAYS`)."""
     return int(config.retention_days() * 24 * 3600)
@@ -210,7 +232,7 @@ class RedisEventTrackerStore(RedisTrackerStore):
         return bool(self.red.delete(*self._keys(sender_id), self.key_prefix + sender_id))
 
     def _keys(self, sender_id: str) -> tuple[str, str]:
-        return self.key_prefix + "events:" + sender_id, self.key_prefix + "generation:" + sender_id
+        return event_keys(self.key_prefix, sender_id)
 
     async def keys(self) -> Iterable[str]:
         if self.stock:

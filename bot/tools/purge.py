@@ -32,6 +32,7 @@ import requests
 
 from bot import config
 from bot.safety import escalations
+from bot.stores.tracker_store import redis_keys
 
 logger = logging.getLogger(__name__)
 
@@ -79,12 +80,7 @@ def erase_in_redis(conversation: str, url: str, prefix: str) -> int:
     import redis
 
     client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
-    keys: list[Any] = [
-        f"{prefix}:tracker:events:{conversation}",
-        f"{prefix}:tracker:generation:{conversation}",
-        f"{prefix}:tracker:{conversation}",
-        f"{prefix}:lock:{conversation}",
-    ]
+    keys: list[Any] = redis_keys(prefix, conversation)
     keys += list(client.scan_iter(f"{prefix}:delivered:*:{_glob_escaped(conversation)}|*"))
     return int(client.delete(*keys))
 
