@@ -64,8 +64,8 @@ def fallback_suggestions() -> int:
 
 
 def suggestion_floor() -> float:
-    """The NLU confidence below which a topic is too unlikely to suggest."""
-    return float(os.environ.get("ALLIANCE_SUGGESTION_FLOOR", "0.1"))
+    """The NLU confidence below which a topic is too unlikely to suggest (chosen on blind set A: docs/nlu.md)."""
+    return float(os.environ.get("ALLIANCE_SUGGESTION_FLOOR", "0.05"))
 
 
 def related_buttons() -> int:

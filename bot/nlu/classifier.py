@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import zipfile
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Sequence
 
@@ -39,8 +40,9 @@ METADATA_FILE = "linear_intent_classifier.json"  # format, version, vectorizer s
 ARCHIVE_FORMAT = "alliance.linear_intent_classifier"
 # 2: trained on views with identity terms replaced (bot/nlu/identity.py). A version 1 archive was
 # trained on the terms themselves and still loads, predicting on the views it was trained on.
-ARCHIVE_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+# 3: with the training words and their lemmas, for the speller (Speller). Versions 1 and 2 load without it.
+ARCHIVE_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 
 
 def _one_of(*choices: Any) -> Callable[[Any], bool]:
@@ -212,8 +214,82 @@ class Features:
         return np.concatenate(indices), np.concatenate(values)
 
 
-def write_model(directory: Path, features: Features, model: Any) -> None:
-    """Store the fitted features and SVM as ARRAYS_FILE and METADATA_FILE in `directory`."""
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """The 82,765 words of symspellpy's English frequency dictionary: real words, never "corrected"."""
+    from importlib.resources import files
+
+    text = files("symspellpy").joinpath("frequency_dictionary_en_82_765.txt").read_text(encoding="utf-8")
+    return frozenset(line.split(" ", 1)[0] for line in text.splitlines() if line)
+
+
+class Speller:
+    """Puts a word the classifier never saw back to the nearest one it did, for its features only.
+
+    A typo such as "therpist" or "fancey" otherwise leaves only its character n-grams to
+    the classifier. Only the classifier's word and lemma views change: the crisis rules
+    read the message as sent. A misspelt word can only become one the training data
+    holds, with that word's lemma; a real English word (symspellpy's dictionary, which
+    ships in its wheel) stays what it is, so "step" never becomes "stop", and nothing
+    changes in a Spanish message, whose crisis words the classifier learned as they are.
+    A word the danger tiers of the rules name is never changed, so no crisis word is
+    rewritten into something safe.
+    """
+
+    def __init__(self, counts: Dict[str, int], lemmas: Dict[str, str], keep: frozenset[str] = frozenset()) -> None:
+        from symspellpy import SymSpell
+
+        self.counts, self.lemmas, self.keep = counts, lemmas, keep
+        self._symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
+        for word, count in counts.items():
+            self._symspell.create_dictionary_entry(word, count)
+
+    @classmethod
+    def learned(cls, rows: List[tuple[str, str, str]], keep: frozenset[str] = frozenset()) -> Speller:
+        """The words of the training views (alphabetic, three letters or more) with their counts and lemmas."""
+        counts: Dict[str, int] = {}
+        lemmas: Dict[str, str] = {}
+        for words, lemma_words, _ in rows:
+            split, lemma_split = words.split(), lemma_words.split()
+            pairs = zip(split, lemma_split, strict=True) if len(split) == len(lemma_split) else ((w, w) for w in split)
+            for word, lemma in pairs:
+                if word.isalpha() and len(word) >= 3:
+                    counts[word] = counts.get(word, 0) + 1
+                    lemmas.setdefault(word, lemma)
+        return cls(counts, lemmas, keep)
+
+    def word(self, word: str) -> str | None:
+        """The training word `word` was probably meant as, or None to leave it as it is."""
+        from symspellpy import Verbosity
+
+        if word in self.counts or len(word) < 4 or not word.isalpha() or word in self.keep or word in english_words():
+            return None
+        found = self._symspell.lookup(word, Verbosity.TOP, max_edit_distance=1 if len(word) < 7 else 2)
+        return found[0].term if found else None
+
+    def correct(self, row: tuple[str, str, str]) -> tuple[str, str, str]:
+        """The views with each unseen word (and its lemma) replaced by the training word it was meant as."""
+        from bot.safety import language
+
+        words, lemmas, raw = row
+        split = words.split()
+        fixed = [self.word(w) for w in split]
+        if any(fixed) and language.detect(raw) == language.SPANISH:  # its words are not typos of English ones
+            return row
+        if not any(fixed):
+            return row
+        lemma_split = lemmas.split()
+        aligned = len(lemma_split) == len(split)
+        new_words, new_lemmas = [], []
+        for i, (word, better) in enumerate(zip(split, fixed, strict=True)):
+            new_words.append(better or word)
+            if aligned:
+                new_lemmas.append(self.lemmas.get(better, better) if better else lemma_split[i])
+        return " ".join(new_words), " ".join(new_lemmas) if aligned else lemmas, raw
+
+
+def write_model(directory: Path, features: Features, model: Any, speller: Speller | None = None) -> None:
+    """Store the fitted features, SVM and speller's words as ARRAYS_FILE and METADATA_FILE in `directory`."""
     entries, arrays = features.archived()
     arrays["coef"] = np.asarray(model.coef_, dtype=np.float64)
     arrays["intercept"] = np.asarray(model.intercept_, dtype=np.float64)
@@ -222,14 +298,15 @@ def write_model(directory: Path, features: Features, model: Any) -> None:
         "version": ARCHIVE_VERSION,
         "vectorizers": entries,
         "classes": [str(c) for c in model.classes_],
+        "spelling": {"counts": speller.counts, "lemmas": speller.lemmas} if speller is not None else None,
     }
     with (directory / ARRAYS_FILE).open("wb") as f:
         np.savez(f, **arrays)
     (directory / METADATA_FILE).write_text(json.dumps(metadata), encoding="utf-8")
 
 
-def read_model(directory: Path) -> tuple[Features, Any] | None:
-    """The features and SVM `write_model` stored, or None if `directory` holds neither file.
+def read_model(directory: Path) -> tuple[Features, Any, Speller | None] | None:
+    """The features, SVM and speller `write_model` stored, or None if `directory` holds neither file.
 
     Raises one of _UNREADABLE for a damaged or foreign archive, including one with pickled arrays.
     """
@@ -264,7 +341,26 @@ def read_model(directory: Path) -> tuple[Features, Any] | None:
     model = LinearSVC()
     model.classes_, model.coef_, model.intercept_ = np.asarray(classes), coef, intercept
     model.n_features_in_ = n_features
-    return features, model
+    return features, model, _speller(metadata.get("spelling"))
+
+
+def _speller(spelling: Any) -> Speller | None:
+    """The speller of an archive's `spelling` entry (None: an archive without one)."""
+    from bot.safety.rules import danger_words
+
+    if spelling is None:
+        return None
+    _require(isinstance(spelling, dict) and set(spelling) == {"counts", "lemmas"}, "'spelling' is malformed")
+    counts, lemmas = spelling["counts"], spelling["lemmas"]
+    _require(
+        isinstance(counts, dict) and all(type(k) is str and type(v) is int and v > 0 for k, v in counts.items()),
+        "'spelling.counts' is not a map of words to counts",
+    )
+    _require(
+        isinstance(lemmas, dict) and all(type(k) is str and type(v) is str for k, v in lemmas.items()),
+        "'spelling.lemmas' is not a map of words to lemmas",
+    )
+    return Speller(counts, lemmas, danger_words())
 
 
 def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
@@ -287,6 +383,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "char_ngrams": [2, 5],
             "ranking_length": 10,
             "random_seed": 42,
+            "spelling": True,  # read unseen words as the nearest training word (Speller)
         }
 
     def __init__(
@@ -296,12 +393,14 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         resource: Resource,
         features: Features | None = None,
         model: Any = None,
+        speller: Speller | None = None,
     ) -> None:
         self.config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
         self.features = features
         self.model = model
+        self.speller = speller if self.config["spelling"] else None
 
     @classmethod
     def create(
@@ -321,11 +420,15 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         if len(set(labels)) < 2:
             logger.warning("LinearIntentClassifier needs at least two intents; it will predict nothing")
             return self._resource
+        from bot.safety.rules import danger_words
+
         self.features = Features(self.config["word_ngrams"], self.config["char_ngrams"])
-        matrix = self.features.fit_transform([views(m) for m in examples])
+        rows = [views(m) for m in examples]
+        matrix = self.features.fit_transform(rows)
         self.model = LinearSVC(C=self.config["C"], random_state=self.config["random_seed"]).fit(matrix, labels)
+        self.speller = Speller.learned(rows, danger_words()) if self.config["spelling"] else None
         with self._model_storage.write_to(self._resource) as directory:
-            write_model(directory, self.features, self.model)
+            write_model(directory, self.features, self.model, self.speller)
         return self._resource
 
     @classmethod
@@ -353,8 +456,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             )
         elif restored is None:
             logger.warning("LinearIntentClassifier: no trained model in the archive; it will predict nothing")
-        features, model = restored or (None, None)
-        return cls(config, model_storage, resource, features, model)
+        features, model, speller = restored or (None, None, None)
+        return cls(config, model_storage, resource, features, model, speller)
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -373,7 +476,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         nothing: tuple[Dict[str, Any], List[Dict[str, Any]]] = ({"name": None, "confidence": 0.0}, [])
         if self.model is None or not message.get(TEXT):
             return nothing
-        columns, values = self.features.one(views(message, self.features.identity_terms))
+        row = views(message, self.features.identity_terms)
+        if self.speller is not None:
+            row = self.speller.correct(row)
+        columns, values = self.features.one(row)
         if not len(columns):
             return nothing
         scores = self.model.coef_[:, columns] @ values + self.model.intercept_

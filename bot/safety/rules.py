@@ -293,6 +293,21 @@ def lemmas_named(path: Path) -> set[str]:
     return named
 
 
+@lru_cache(maxsize=4)
+def danger_words(*paths: Path) -> frozenset[str]:
+    """Every word the danger tiers of these rule files name (`_` splits a phrase): words a speller must leave alone."""
+    words: set[str] = set()
+    for path in paths or (RULES_FILE, SPANISH_RULES_FILE):
+        rules = load_rules(path)
+        for tier in LEVELS.keys() | {"now"}:
+            for lines in (rules.get(tier) or {}).values():
+                for line in lines:
+                    for spec in str(line).split():
+                        for word in spec.strip("@?()").split("|"):
+                            words.update(w.lower() for w in word.strip("@?()").split("_") if w.isalpha())
+    return frozenset(words)
+
+
 @lru_cache(maxsize=1)
 def default_rules() -> CrisisRules:
     """The project's rules over its spaCy pipeline (built once per process)."""

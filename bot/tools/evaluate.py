@@ -129,12 +129,16 @@ def calibration_error(scored: list[tuple[float, bool]], bins: int = 10) -> float
     )
 
 
-async def evaluate_set(parse: ParseFull, data: dict, suggestions: int = 3, floor: float = 0.1) -> SetResult:
+async def evaluate_set(
+    parse: ParseFull, data: dict, suggestions: int | None = None, floor: float | None = None
+) -> SetResult:
     """Intent figures on a set shaped like the dev set, with what a fallback offered ("Did you mean...?").
 
     The suggestions are what `action_suggest_topics` offers: the ranking's best intents
     other than the fallback, from `floor` on (ALLIANCE_SUGGESTIONS, ALLIANCE_SUGGESTION_FLOOR).
     """
+    suggestions = config.fallback_suggestions() if suggestions is None else suggestions
+    floor = config.suggestion_floor() if floor is None else floor
     result, fallbacks, in_scope, suggested, scored = Result(), 0, 0, 0, []
     for expected, texts in data["intents"].items():
         for text in texts:

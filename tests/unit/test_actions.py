@@ -141,7 +141,7 @@ def test_suggest_topics_offers_top_ranked_faq_topics(answers_db: Path, make_trac
         {"name": "faq_sex", "confidence": 0.3},
         {"name": "greet", "confidence": 0.2},
         {"name": "faq_religion", "confidence": 0.1},
-        {"name": "faq_trust", "confidence": 0.09},
+        {"name": "faq_trust", "confidence": 0.04},
     ]
     messages, _ = run(actions.ActionSuggestTopics(), make_tracker("nlu_fallback", "talk about stuff", ranking=ranking))
     assert messages[0]["text"].startswith("I'm not sure I understood. Did you mean")

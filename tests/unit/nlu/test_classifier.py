@@ -19,7 +19,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.classifier import ARRAYS_FILE, METADATA_FILE, LinearIntentClassifier, softmax, views
+from bot.nlu.classifier import ARRAYS_FILE, METADATA_FILE, LinearIntentClassifier, Speller, softmax, views
 from bot.nlu.identity import PLACEHOLDER
 
 EXAMPLES = {
@@ -230,6 +230,9 @@ def remove_json(archive: Path) -> None:
         truncate_npz,
         pickle_as_npz,
         remove_json,
+        set_metadata("spelling", {"counts": {"texting": "3"}, "lemmas": {}}),
+        set_metadata("spelling", {"counts": {"texting": 3}}),
+        set_metadata("spelling", ["texting"]),
         lambda archive: (archive / METADATA_FILE).write_bytes(b"\x00 not json"),
         lambda archive: (archive / ARRAYS_FILE).write_bytes(b""),
     ],
@@ -320,3 +323,36 @@ def test_a_version_1_archive_predicts_on_the_terms_it_was_trained_on(
     _, ranking = old.predict(message)
     by_class = dict(zip(old.model.classes_, expected, strict=True))
     assert {r["name"]: r["confidence"] for r in ranking} == pytest.approx(by_class)
+
+
+def test_a_misspelt_word_is_read_as_the_training_word_it_was_meant_as(trained: LinearIntentClassifier) -> None:
+    assert trained.speller is not None
+    [typo, clean] = tokenized(["texxting betwen sessions", "texting between sessions"])
+    assert trained.speller.correct(views(typo))[:2] == views(clean)[:2]
+    assert trained.predict(typo)[0]["name"] == "faq_texting"  # character n-grams still see the typo as sent
+    assert typo.get(TEXT) == "texxting betwen sessions"  # the message itself is left as sent
+
+
+def test_the_speller_leaves_real_words_danger_words_and_other_languages_alone() -> None:
+    speller = Speller({"stop": 4, "therapist": 9, "unalike": 2, "rara": 1}, {"therapist": "therapist"})
+    assert speller.word("therpist") == "therapist"
+    assert speller.word("step") is None  # a real English word, though one letter from a training word
+    assert speller.word("unalive") == "unalike"
+    assert Speller({"unalike": 2}, {}, keep=frozenset({"unalive"})).word("unalive") is None
+    spanish = ("mi abuelo respira muy raro", "mi abuelo respira muy raro", "mi abuelo respira muy raro")
+    assert speller.correct(spanish) == spanish
+
+
+def test_a_model_without_a_speller_still_loads(
+    archive: Path, storage: LocalModelStorage, context: ExecutionContext
+) -> None:
+    set_metadata("spelling", None)(archive)
+    loaded = LinearIntentClassifier.load({}, storage, Resource("clf"), context)
+    [message] = tokenized(["can i text my counselor"])
+    assert loaded.speller is None and loaded.predict(message)[0]["name"] == "faq_texting"
+
+
+def test_spelling_can_be_switched_off(storage: LocalModelStorage, context: ExecutionContext) -> None:
+    trained = train(storage, context, EXAMPLES)
+    off = LinearIntentClassifier.load({"spelling": False}, storage, Resource("clf"), context)
+    assert trained.speller is not None and off.speller is None

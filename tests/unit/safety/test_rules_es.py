@@ -52,6 +52,7 @@ NOT_DANGER = [
     "estoy triste porque terminé con mi novio", "mi abuela falleció hace un año y la extraño",
     "me siento sola a veces", "hola, buenas tardes", "gracias por la ayuda", "quiero cambiar de terapeuta",
     "¿es normal llorar en terapia?", "matar el tiempo", "me tiro a la cama a dormir",
+    "mataría por un café ahora mismo", "los madrugones me matan",
     "estudio psicología y quiero saber sobre prevención del suicidio", "vi una serie sobre suicidio",
     "voy a matar a mi hermano si se vuelve a comer mis papas jaja",
     "i want to know if i can text my therapist", "my therapist is from mexico",

@@ -28,7 +28,8 @@ RULE_EXAMPLES = {
         "she swallowed a bottle of pills", "i mixed my meds with vodka", "he od'd", "he took way too much oxy",
     ],
     "imminent.medical": ["he's not breathing", "my mom is unconscious", "i'm having a medical emergency"],
-    "imminent.harm_to_others": ["i'm going to kill him", "i want to stab my roommate", "i'm gonna shoot up the school"],
+    "imminent.harm_to_others": ["i'm going to kill him", "i want to stab my roommate", "i'm gonna shoot up the school",
+                                 "i'm going to run her over with the van"],
     "imminent.violence": [
         "my husband is hitting me", "someone broke into my house", "my wife attacked me with a knife",
         "he said he'll kill me if i call anyone",
@@ -50,6 +51,8 @@ RULE_EXAMPLES = {
     "guarded.suicide": [
         "i wont make it to thursday", "i won't need therapy after this weekend", "i picked a date",
         "made sure my dog has somewhere to go after saturday", "deleted all my socials", "i updated my will",
+        "nobody knows this is the last time", "the only reason i haven't done it is my cat",
+        "the only thing keeping me still here is my mum",
     ],
     "guarded.overdose": ["i overdosed"],
     "guarded.medical": [
@@ -57,6 +60,10 @@ RULE_EXAMPLES = {
         "she fell down the stairs and she's not moving", "my dad shook the baby and he won't move",
     ],
     "guarded.violence": ["i was just raped", "my dad is abusive", "he has a gun", "he's going to kill me"],
+    "guarded.harm_to_others": [
+        "i'll hurt him, he deserves it", "i know what car she drives", "i found out where he parks",
+    ],
+    "guarded.child_abuse": ["my uncle does things to me when we're alone"],
     "guarded_risk.suicide": ["my friend is talking about suicide", "thoughts of death again"],
     "guarded_risk.self_harm": ["i self harm"],
 }  # fmt: skip
@@ -90,6 +97,10 @@ NOT_DANGER = [
     "i put my pills in the cabinet", "I'm gay and my therapist is religious, will that be a problem?",
     "my daughter isn't moving out until june", "my therapist is moving away", "he's not moving in with us",
     "my son won't move back home", "my partner isn't moving on from his ex",
+    "i don't know if this is the last session", "i don't want to hurt my therapist's feelings",
+    "i found out where my therapist lives, is that weird", "my therapist does things differently to my last one",
+    "i'm going to run over the plan with my therapist", "my grandmother took her own life before i was born",
+    "my flatmate's cooking will be the death of me",
 ]  # fmt: skip
 
 
