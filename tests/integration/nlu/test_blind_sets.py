@@ -1,9 +1,10 @@
 """The blind NLU sets of issue 11 (docs/nlu.md): printed, gated, and sealed by their hashes.
 
-Set A was measured once before any change (its first figures are in docs/nlu.md) and
-is now a development set: these floors are where it stands, raised as it improves, and
-never lowered. Set B stays sealed until the final measurement: nothing here reads it
-but its hash, so an edit to it, or a peek that leads to one, fails.
+Set A was measured once before any change and set B once after the work it was sealed
+for (their first figures are in docs/nlu.md); both are development sets since. These
+floors are where they stand, raised as they improve, and never lowered. A set still
+sealed is read by nothing here but its hash check, so an edit to it, or a peek that
+leads to one, fails.
 """
 
 from __future__ import annotations
@@ -25,11 +26,15 @@ SEALS = {  # sha256 at sealing, 2026-12-06 (docs/nlu.md)
     "nlu_blind_a.yml": "5c418a36acc3b7ccae0e5126c44718480663f81c98f76b5392325a5cca400c2d",
     "nlu_blind_b.yml": "0d4fe9640ac84257a1c7b0311fc0e1502066b882dd16f46e39a80d1d39985a3a",
 }
-# Set A where it stands (first measured 2026-12-06: docs/nlu.md). Issue 11's targets are
-# 0.95 accuracy and macro-F1, 0.85 lowest recall, 3% fallbacks, 0.9 of clean with typos.
-FLOORS = {"accuracy": 0.77, "macro_f1": 0.82, "typo_ratio": 0.84}
-# Ordinary messages of set A given the emergency reply: 29 at the first measurement (docs/nlu.md).
-MOST_FALSE_CRISES = 19
+# Where each set stands (docs/nlu.md has the first measurements). Issue 11's targets are 0.95
+# accuracy and macro-F1, 0.85 lowest recall, 3% fallbacks, 0.9 of clean accuracy with typos.
+FLOORS = {
+    "nlu_blind_a.yml": {"accuracy": 0.94, "macro_f1": 0.95, "typo_ratio": 0.93},
+    "nlu_blind_b.yml": {"accuracy": 0.90, "macro_f1": 0.92, "typo_ratio": 0.96},
+}
+MOST_FALLBACKS = 0.03  # in-scope questions answered "Did you mean...?"
+# Ordinary messages given the emergency reply: 29 of set A's at its first measurement, 2 of set B's.
+MOST_FALSE_CRISES = {"nlu_blind_a.yml": 2, "nlu_blind_b.yml": 2}
 # Sentences a set shares with the training data, found when it was sealed: the writers never saw
 # the data, but short replies ("hey there") coincide. Training data may never add to them.
 SHARED_AT_SEALING = {"nlu_blind_a.yml": 42, "nlu_blind_b.yml": 21}
@@ -47,17 +52,20 @@ def parse() -> evaluate.ParseFull:
     return evaluate.agent_full_parser(Path(MODEL))
 
 
-async def test_blind_set_a_holds_its_floors(parse, capsys) -> None:
-    data = yaml.safe_load((DATA / "nlu_blind_a.yml").read_text(encoding="utf-8"))
+@pytest.mark.parametrize("name", sorted(FLOORS))
+async def test_a_measured_blind_set_holds_its_floors(name: str, parse, capsys) -> None:
+    data = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
     figures = await evaluate.evaluate_set(parse, data)
     typos = await evaluate.evaluate_set(parse, evaluate.typo_set(data))
     ratio = typos.result.accuracy / figures.result.accuracy
     with capsys.disabled():
-        print(f"\n{figures.summary('blind set A')}\n  with typos: {typos.result.accuracy:.3f}, {ratio:.3f} of clean")
-    assert figures.result.accuracy >= FLOORS["accuracy"]
-    assert figures.result.macro_f1 >= FLOORS["macro_f1"]
-    assert ratio >= FLOORS["typo_ratio"]
-    assert figures.false_crises <= MOST_FALSE_CRISES
+        print(f"\n{figures.summary(name)}\n  with typos: {typos.result.accuracy:.3f}, {ratio:.3f} of clean")
+    floors = FLOORS[name]
+    assert figures.result.accuracy >= floors["accuracy"]
+    assert figures.result.macro_f1 >= floors["macro_f1"]
+    assert ratio >= floors["typo_ratio"]
+    assert figures.fallback_rate <= MOST_FALLBACKS
+    assert figures.false_crises <= MOST_FALSE_CRISES[name]
 
 
 def _strings(value: object) -> list[str]:

@@ -25,7 +25,7 @@ RULE_EXAMPLES = {
     ],
     "imminent.self_harm": ["i'm going to hurt myself tonight", "i am about to cut myself"],
     "imminent.overdose": [
-        "she swallowed a bottle of pills", "i mixed my meds with vodka", "he od'd", "he took way too much oxy",
+        "she swallowed a bottle of pills", "he texted me he took all of them and then hung up", "i mixed my meds with vodka", "he od'd", "he took way too much oxy",
     ],
     "imminent.medical": ["he's not breathing", "my mom is unconscious", "i'm having a medical emergency"],
     "imminent.harm_to_others": ["i'm going to kill him", "i want to stab my roommate", "i'm gonna shoot up the school",
@@ -46,26 +46,34 @@ RULE_EXAMPLES = {
         "i don't want to be alive anymore", "done with being alive", "i keep wishing i'd get hit by a bus",
         "if i was gone it would be a relief for everyone", "i wish i could sleep and never wake up",
         "i'm such a burden to my family", "everything feels hopeless", "nobody would notice if i died",
+        "if i got a terminal diagnosis i'd be relieved",
     ],
-    "risk.self_harm": ["i want to hurt myself", "relapsed on sh last night", "i carved his name into my arm"],
+    "risk.self_harm": [
+        "i want to hurt myself", "relapsed on sh last night", "i carved his name into my arm", "urges to cut again",
+    ],
     "guarded.suicide": [
         "i wont make it to thursday", "i won't need therapy after this weekend", "i picked a date",
         "made sure my dog has somewhere to go after saturday", "deleted all my socials", "i updated my will",
         "nobody knows this is the last time", "the only reason i haven't done it is my cat",
-        "the only thing keeping me still here is my mum",
+        "the only thing keeping me still here is my mum", "i've decided friday is the day",
+        "i gave my dog to my neighbour", "i have chosen the method", "i have the means and i know when",
+        "i've loaded my dad's revolver",
     ],
-    "guarded.overdose": ["i overdosed"],
+    "guarded.overdose": ["i overdosed", "she said she took all of them", "he swallowed the whole packet"],
     "guarded.medical": [
         "i think i'm having a heart attack", "my brother is having a seizure", "there's so much blood",
         "she fell down the stairs and she's not moving", "my dad shook the baby and he won't move",
+        "the burn has gone white and leathery", "she called me slurring her words",
     ],
     "guarded.violence": ["i was just raped", "my dad is abusive", "he has a gun", "he's going to kill me"],
     "guarded.harm_to_others": [
         "i'll hurt him, he deserves it", "i know what car she drives", "i found out where he parks",
     ],
-    "guarded.child_abuse": ["my uncle does things to me when we're alone"],
+    "guarded.child_abuse": [
+        "my uncle does things to me when we're alone", "she has cigarette burns on her arm", "he's scared to go home",
+    ],
     "guarded_risk.suicide": ["my friend is talking about suicide", "thoughts of death again"],
-    "guarded_risk.self_harm": ["i self harm"],
+    "guarded_risk.self_harm": ["i self harm", "my sister self-harms"],
 }  # fmt: skip
 LEVEL_EXAMPLES = [
     ("i want to die", 2), ("i want to die tonight", 1), ("i wish i was dead", 2), ("i can't go on", 2),
@@ -101,6 +109,8 @@ NOT_DANGER = [
     "i found out where my therapist lives, is that weird", "my therapist does things differently to my last one",
     "i'm going to run over the plan with my therapist", "my grandmother took her own life before i was born",
     "my flatmate's cooking will be the death of me",
+    "mum will skin me alive when she sees the bill", "i gave my dog to my sister because i'm moving abroad",
+    "i took all of them out for dinner", "we picked a time for our next session", "i have the means to pay for therapy", "i'm giving my cat away to a good home before i move house", "i was ready to throttle my brother when he lost my keys",
 ]  # fmt: skip
 
 
