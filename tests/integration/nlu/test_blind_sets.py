@@ -1,8 +1,9 @@
 """The blind NLU sets of issue 11 (docs/nlu.md): printed, gated, and sealed by their hashes.
 
-Set A was measured once before any change and set B once after the work it was sealed
-for (their first figures are in docs/nlu.md); both are development sets since. These
-floors are where they stand, raised as they improve, and never lowered. A set still
+Set A was measured once before any change, set B once after the second round of work
+and set C once after the third (their first figures are in docs/nlu.md); A and B are
+development sets since. These floors are where each stands, raised as it improves, and
+never lowered. A set still
 sealed is read by nothing here but its hash check, so an edit to it, or a peek that
 leads to one, fails.
 """
@@ -25,19 +26,21 @@ pytestmark = pytest.mark.model
 SEALS = {  # sha256 at sealing, 2026-12-06 (docs/nlu.md)
     "nlu_blind_a.yml": "5c418a36acc3b7ccae0e5126c44718480663f81c98f76b5392325a5cca400c2d",
     "nlu_blind_b.yml": "0d4fe9640ac84257a1c7b0311fc0e1502066b882dd16f46e39a80d1d39985a3a",
+    "nlu_blind_c.yml": "67808cbf7ef8de46acdb3a05e26012442831b7e7eea32afa1eb59afdb62c365d",
 }
 # Where each set stands (docs/nlu.md has the first measurements). Issue 11's targets are 0.95
 # accuracy and macro-F1, 0.85 lowest recall, 3% fallbacks, 0.9 of clean accuracy with typos.
 FLOORS = {
     "nlu_blind_a.yml": {"accuracy": 0.94, "macro_f1": 0.95, "typo_ratio": 0.93},
-    "nlu_blind_b.yml": {"accuracy": 0.90, "macro_f1": 0.92, "typo_ratio": 0.96},
+    "nlu_blind_b.yml": {"accuracy": 0.98, "macro_f1": 0.99, "typo_ratio": 0.96},
+    "nlu_blind_c.yml": {"accuracy": 0.89, "macro_f1": 0.90, "typo_ratio": 0.95},
 }
 MOST_FALLBACKS = 0.03  # in-scope questions answered "Did you mean...?"
-# Ordinary messages given the emergency reply: 29 of set A's at its first measurement, 2 of set B's.
-MOST_FALSE_CRISES = {"nlu_blind_a.yml": 2, "nlu_blind_b.yml": 2}
+# Ordinary messages given the emergency reply: 29 of set A's at its first measurement, 2 of set B's, 7 of C's.
+MOST_FALSE_CRISES = {"nlu_blind_a.yml": 2, "nlu_blind_b.yml": 0, "nlu_blind_c.yml": 7}
 # Sentences a set shares with the training data, found when it was sealed: the writers never saw
 # the data, but short replies ("hey there") coincide. Training data may never add to them.
-SHARED_AT_SEALING = {"nlu_blind_a.yml": 42, "nlu_blind_b.yml": 21}
+SHARED_AT_SEALING = {"nlu_blind_a.yml": 42, "nlu_blind_b.yml": 21, "nlu_blind_c.yml": 59}
 
 
 @pytest.mark.parametrize("name", sorted(SEALS))

@@ -25,7 +25,8 @@ RULE_EXAMPLES = {
     ],
     "imminent.self_harm": ["i'm going to hurt myself tonight", "i am about to cut myself"],
     "imminent.overdose": [
-        "she swallowed a bottle of pills", "he texted me he took all of them and then hung up", "i mixed my meds with vodka", "he od'd", "he took way too much oxy",
+        "she swallowed a bottle of pills", "he texted me he took all of them and then hung up",
+        "i mixed my meds with vodka", "he od'd", "he took way too much oxy",
     ],
     "imminent.medical": ["he's not breathing", "my mom is unconscious", "i'm having a medical emergency"],
     "imminent.harm_to_others": ["i'm going to kill him", "i want to stab my roommate", "i'm gonna shoot up the school",
@@ -110,7 +111,9 @@ NOT_DANGER = [
     "i'm going to run over the plan with my therapist", "my grandmother took her own life before i was born",
     "my flatmate's cooking will be the death of me",
     "mum will skin me alive when she sees the bill", "i gave my dog to my sister because i'm moving abroad",
-    "i took all of them out for dinner", "we picked a time for our next session", "i have the means to pay for therapy", "i'm giving my cat away to a good home before i move house", "i was ready to throttle my brother when he lost my keys",
+    "i took all of them out for dinner", "we picked a time for our next session", "i have the means to pay for therapy",
+    "i'm giving my cat away to a good home before i move house",
+    "i was ready to throttle my brother when he lost my keys",
 ]  # fmt: skip
 
 
