@@ -5,7 +5,9 @@ fallback are config.yml's own. Each variant is trained here with `rasa train nlu
 measured on blind set A (a development set since its first measurement), the dev set,
 and set A with typos; with its training time and the time to parse one message.
 
-    python -m bench.compare [--variants alliance logreg diet] [--out DIR]
+    python -m bench.compare [--variants alliance logreg diet] [--out DIR] [--doc]
+
+`--doc` writes the table into docs/nlu.md, between its compare markers.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from bot import config
 from bot.tools import evaluate
 
 SET_A = config.ROOT / "tests" / "data" / "nlu_blind_a.yml"
+DOC = config.ROOT / "docs" / "nlu.md"
+MARKERS = ("<!-- compare:start -->", "<!-- compare:end -->")
 CLASSIFIER = "bot.nlu.classifier.LinearIntentClassifier"
 # Rasa's built-ins, each over sparse features of words (with lemmas: spaCy gives them) and char_wb n-grams.
 COUNTS = [
@@ -88,6 +92,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--doc", action="store_true", help="write the table into docs/nlu.md")
     args = parser.parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix="alliance-compare-"))
     rows = {}
@@ -95,13 +100,22 @@ def main() -> None:
         model, seconds = train(name, out)
         rows[name] = {**asyncio.run(measure(model)), "training, s": seconds}
         print(name, rows[name], flush=True)
-    keys = list(next(iter(rows.values())))
-    print("\n| figure | " + " | ".join(rows) + " |\n| --- |" + " ---: |" * len(rows))
-    for key in keys:
-        cells = [f"{r[key]:.3f}" if isinstance(r[key], float) and key != "training, s" else f"{r[key]:.0f}"
-                 if key == "training, s" else str(r[key]) for r in rows.values()]  # fmt: skip
-        print(f"| {key} | " + " | ".join(cells) + " |")
+    table = markdown(rows)
+    print("\n" + table)
+    if args.doc:
+        text = DOC.read_text(encoding="utf-8")
+        start, end = text.index(MARKERS[0]) + len(MARKERS[0]), text.index(MARKERS[1])
+        DOC.write_text(f"{text[:start]}\n{table}\n{text[end:]}", encoding="utf-8")
 
+
+def markdown(rows: dict[str, dict]) -> str:
+    keys = list(next(iter(rows.values())))
+    lines = ["| figure | " + " | ".join(rows) + " |", "| --- |" + " ---: |" * len(rows)]
+    for key in keys:
+        cells = [f"{r[key]:.0f}" if key == "training, s" else f"{r[key]:.3f}" if isinstance(r[key], float)
+                 else str(r[key]) for r in rows.values()]  # fmt: skip
+        lines.append(f"| {key} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 if __name__ == "__main__":
     main()

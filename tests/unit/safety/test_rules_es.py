@@ -26,8 +26,12 @@ RULE_EXAMPLES = {
     "risk.suicide": [
         "me quiero morir", "ya no quiero vivir", "ojalá no despertar mañana", "todos estarían mejor sin mí",
         "ya no puedo más", "soy una carga", "no le veo sentido a la vida", "pienso mucho en la muerte",
+        "no tengo ganas de seguir", "le pido a dios que me lleve", "ojalá no haber nacido",
     ],
-    "risk.self_harm": ["me corto los brazos cuando estoy triste", "tengo ganas de cortarme", "me sigo cortando"],
+    "risk.self_harm": [
+        "me corto los brazos cuando estoy triste", "tengo ganas de cortarme", "me sigo cortando",
+        "me rasco hasta sangrar", "me golpeo la cabeza contra la pared",
+    ],
     "guarded.harm_to_others": ["voy a matar a mi jefe"],
     "guarded.suicide": ["me mato", "ya elegí la fecha", "borré todas mis redes"],
     "guarded.overdose": ["sobredosis"],
