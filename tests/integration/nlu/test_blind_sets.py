@@ -33,11 +33,12 @@ SEALS = {  # sha256 at sealing, 2026-12-06 (docs/nlu.md)
 FLOORS = {
     "nlu_blind_a.yml": {"accuracy": 0.94, "macro_f1": 0.95, "typo_ratio": 0.93},
     "nlu_blind_b.yml": {"accuracy": 0.98, "macro_f1": 0.99, "typo_ratio": 0.96},
-    "nlu_blind_c.yml": {"accuracy": 0.89, "macro_f1": 0.90, "typo_ratio": 0.95},
+    # C's typo ratio fell as its clean accuracy rose (0.891 -> 0.948; with typos 0.852 -> 0.898)
+    "nlu_blind_c.yml": {"accuracy": 0.94, "macro_f1": 0.95, "typo_ratio": 0.94},
 }
 MOST_FALLBACKS = 0.03  # in-scope questions answered "Did you mean...?"
 # Ordinary messages given the emergency reply: 29 of set A's at its first measurement, 2 of set B's, 7 of C's.
-MOST_FALSE_CRISES = {"nlu_blind_a.yml": 2, "nlu_blind_b.yml": 0, "nlu_blind_c.yml": 7}
+MOST_FALSE_CRISES = {"nlu_blind_a.yml": 2, "nlu_blind_b.yml": 0, "nlu_blind_c.yml": 5}
 # Sentences a set shares with the training data, found when it was sealed: the writers never saw
 # the data, but short replies ("hey there") coincide. Training data may never add to them.
 SHARED_AT_SEALING = {"nlu_blind_a.yml": 42, "nlu_blind_b.yml": 21, "nlu_blind_c.yml": 59}

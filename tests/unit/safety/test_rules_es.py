@@ -17,7 +17,10 @@ RULE_EXAMPLES = {
     "guarded.self_harm": ["voy a cortarme otra vez"],
     "imminent.overdose": ["me tomé todas las pastillas", "mi hermano se tomó un bote de pastillas", "tomé cloro"],
     "imminent.medical": ["mi papá no respira", "está inconsciente", "me duele mucho el pecho"],
-    "imminent.harm_to_others": ["voy a matarlo", "lo voy a matar", "voy a llevar una pistola a la escuela"],
+    "imminent.harm_to_others": [
+        "voy a matarlo", "lo voy a matar", "voy a llevar una pistola a la escuela",
+        "mañana voy a la escuela con la escopeta", "que paguen todos",
+    ],
     "imminent.violence": [
         "mi esposo me está pegando", "me quiere matar", "si lo dejo me va a matar", "me tiene encerrada",
     ],

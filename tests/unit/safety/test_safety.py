@@ -28,7 +28,10 @@ RULE_EXAMPLES = {
         "she swallowed a bottle of pills", "he texted me he took all of them and then hung up",
         "i mixed my meds with vodka", "he od'd", "he took way too much oxy",
     ],
-    "imminent.medical": ["he's not breathing", "my mom is unconscious", "i'm having a medical emergency"],
+    "imminent.medical": [
+        "he's not breathing", "my mom is unconscious", "i'm having a medical emergency",
+        "worst headache of my life", "i suddenly can't see out of one eye",
+    ],
     "imminent.harm_to_others": ["i'm going to kill him", "i want to stab my roommate", "i'm gonna shoot up the school",
                                  "i'm going to run her over with the van"],
     "imminent.violence": [
@@ -48,6 +51,8 @@ RULE_EXAMPLES = {
         "if i was gone it would be a relief for everyone", "i wish i could sleep and never wake up",
         "i'm such a burden to my family", "everything feels hopeless", "nobody would notice if i died",
         "if i got a terminal diagnosis i'd be relieved",
+        "the thoughts about not wanting to be alive are back",
+        "i don't trust myself to still be here next week",
     ],
     "risk.self_harm": [
         "i want to hurt myself", "relapsed on sh last night", "i carved his name into my arm", "urges to cut again",
@@ -73,7 +78,9 @@ RULE_EXAMPLES = {
     "guarded.child_abuse": [
         "my uncle does things to me when we're alone", "she has cigarette burns on her arm", "he's scared to go home",
     ],
-    "guarded_risk.suicide": ["my friend is talking about suicide", "thoughts of death again"],
+    "guarded_risk.suicide": [
+        "my friend is talking about suicide", "thoughts of death again", "on the balcony i get thoughts about jumping",
+    ],
     "guarded_risk.self_harm": ["i self harm", "my sister self-harms"],
 }  # fmt: skip
 LEVEL_EXAMPLES = [
@@ -114,6 +121,7 @@ NOT_DANGER = [
     "i took all of them out for dinner", "we picked a time for our next session", "i have the means to pay for therapy",
     "i'm giving my cat away to a good home before i move house",
     "i was ready to throttle my brother when he lost my keys",
+    "i'm thinking about jumping at the chance to see her twice a week",
 ]  # fmt: skip
 
 
