@@ -1,8 +1,8 @@
 """The blind NLU sets of issue 11 (docs/nlu.md): printed, gated, and sealed by their hashes.
 
-Set A was measured once before any change, set B once after the second round of work
-and set C once after the third (their first figures are in docs/nlu.md); A and B are
-development sets since. These floors are where each stands, raised as it improves, and
+Set A was measured once before any change, set B once after the second round of work,
+set C once after the third and set E once after the fourth (their first figures are in
+docs/nlu.md); A, B and C are development sets since. These floors are where each stands, raised as it improves, and
 never lowered. A set still
 sealed is read by nothing here but its hash check, so an edit to it, or a peek that
 leads to one, fails.
@@ -27,21 +27,24 @@ SEALS = {  # sha256 at sealing, 2026-12-06 (docs/nlu.md)
     "nlu_blind_a.yml": "5c418a36acc3b7ccae0e5126c44718480663f81c98f76b5392325a5cca400c2d",
     "nlu_blind_b.yml": "0d4fe9640ac84257a1c7b0311fc0e1502066b882dd16f46e39a80d1d39985a3a",
     "nlu_blind_c.yml": "67808cbf7ef8de46acdb3a05e26012442831b7e7eea32afa1eb59afdb62c365d",
+    "nlu_blind_e.yml": "c025779b8baa15c4b98ba40184111adc69f390dbeb37216af36d47fe275de77e",
 }
 # Where each set stands (docs/nlu.md has the first measurements). Issue 11's targets are 0.95
 # accuracy and macro-F1, 0.85 lowest recall, 3% fallbacks, 0.9 of clean accuracy with typos.
 FLOORS = {
-    "nlu_blind_a.yml": {"accuracy": 0.94, "macro_f1": 0.95, "typo_ratio": 0.93},
+    "nlu_blind_a.yml": {"accuracy": 0.95, "macro_f1": 0.96, "typo_ratio": 0.94},
     "nlu_blind_b.yml": {"accuracy": 0.98, "macro_f1": 0.99, "typo_ratio": 0.96},
     # C's typo ratio fell as its clean accuracy rose (0.891 -> 0.948; with typos 0.852 -> 0.898)
     "nlu_blind_c.yml": {"accuracy": 0.94, "macro_f1": 0.95, "typo_ratio": 0.94},
+    "nlu_blind_e.yml": {"accuracy": 0.89, "macro_f1": 0.91, "typo_ratio": 0.95},
 }
-MOST_FALLBACKS = 0.03  # in-scope questions answered "Did you mean...?"
-# Ordinary messages given the emergency reply: 29 of set A's at its first measurement, 2 of set B's, 7 of C's.
-MOST_FALSE_CRISES = {"nlu_blind_a.yml": 2, "nlu_blind_b.yml": 0, "nlu_blind_c.yml": 5}
+# In-scope questions answered "Did you mean...?" (the target is 3%).
+MOST_FALLBACKS = {"nlu_blind_a.yml": 0.03, "nlu_blind_b.yml": 0.03, "nlu_blind_c.yml": 0.03, "nlu_blind_e.yml": 0.037}
+# Ordinary messages given the emergency reply (29 of set A's at its first measurement, 2 of B's, 7 of C's, 3 of E's).
+MOST_FALSE_CRISES = {"nlu_blind_a.yml": 2, "nlu_blind_b.yml": 0, "nlu_blind_c.yml": 5, "nlu_blind_e.yml": 3}
 # Sentences a set shares with the training data, found when it was sealed: the writers never saw
 # the data, but short replies ("hey there") coincide. Training data may never add to them.
-SHARED_AT_SEALING = {"nlu_blind_a.yml": 42, "nlu_blind_b.yml": 21, "nlu_blind_c.yml": 59}
+SHARED_AT_SEALING = {"nlu_blind_a.yml": 42, "nlu_blind_b.yml": 21, "nlu_blind_c.yml": 59, "nlu_blind_e.yml": 33}
 
 
 @pytest.mark.parametrize("name", sorted(SEALS))
@@ -68,7 +71,7 @@ async def test_a_measured_blind_set_holds_its_floors(name: str, parse, capsys) -
     assert figures.result.accuracy >= floors["accuracy"]
     assert figures.result.macro_f1 >= floors["macro_f1"]
     assert ratio >= floors["typo_ratio"]
-    assert figures.fallback_rate <= MOST_FALLBACKS
+    assert figures.fallback_rate <= MOST_FALLBACKS[name]
     assert figures.false_crises <= MOST_FALSE_CRISES[name]
 
 
