@@ -240,6 +240,7 @@ class Speller:
         from symspellpy import SymSpell
 
         self.counts, self.lemmas, self.keep = counts, lemmas, keep
+        english_words()  # read now, at load, rather than on the first message
         self._symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
         for word, count in counts.items():
             self._symspell.create_dictionary_entry(word, count)
