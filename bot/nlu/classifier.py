@@ -275,9 +275,7 @@ class Speller:
         words, lemmas, raw = row
         split = words.split()
         fixed = [self.word(w) for w in split]
-        if any(fixed) and language.detect(raw) == language.SPANISH:  # its words are not typos of English ones
-            return row
-        if not any(fixed):
+        if not any(fixed) or language.detect(raw) == language.SPANISH:  # Spanish words are not English typos
             return row
         lemma_split = lemmas.split()
         aligned = len(lemma_split) == len(split)
