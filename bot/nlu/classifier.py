@@ -30,6 +30,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu import identity
+from bot.safety import language
+from bot.safety.rules import danger_words
 
 logger = logging.getLogger(__name__)
 
@@ -270,8 +272,6 @@ class Speller:
 
     def correct(self, row: tuple[str, str, str]) -> tuple[str, str, str]:
         """The views with each unseen word (and its lemma) replaced by the training word it was meant as."""
-        from bot.safety import language
-
         words, lemmas, raw = row
         split = words.split()
         fixed = [self.word(w) for w in split]
@@ -345,8 +345,6 @@ def read_model(directory: Path) -> tuple[Features, Any, Speller | None] | None:
 
 def _speller(spelling: Any) -> Speller | None:
     """The speller of an archive's `spelling` entry (None: an archive without one)."""
-    from bot.safety.rules import danger_words
-
     if spelling is None:
         return None
     _require(isinstance(spelling, dict) and set(spelling) == {"counts", "lemmas"}, "'spelling' is malformed")
@@ -419,8 +417,6 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         if len(set(labels)) < 2:
             logger.warning("LinearIntentClassifier needs at least two intents; it will predict nothing")
             return self._resource
-        from bot.safety.rules import danger_words
-
         self.features = Features(self.config["word_ngrams"], self.config["char_ngrams"])
         rows = [views(m) for m in examples]
         matrix = self.features.fit_transform(rows)
