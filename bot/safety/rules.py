@@ -36,6 +36,7 @@ KINDS = frozenset({
     "harm_to_others", "danger_now",
 })  # fmt: skip
 IDIOM_AROUND = 6  # how many more tokens than an imminent match an idiom around it may span and still silence it
+SENTENCE_ENDS = frozenset({".", "!", "?", ";", "\n"})  # where an idiom stops speaking for the words around it
 NEARBY = 6  # tokens before a match that may say who it is about ("my dad" isn't breathing)
 YEARS_OLD = re.compile(r"^\d+(yo|y/o|yrs?)$")  # "my 4yo swallowed..."
 
@@ -119,6 +120,26 @@ def compile_pattern(pattern: str, tokenize) -> list[list[dict]]:
         if any("OP" not in t for t in tokens):  # a pattern of only optional tokens would match anything
             compiled.append(tokens)
     return compiled
+
+
+def _sentences(doc) -> list[int]:
+    """The sentence number of each token: a new one after ".", "!", "?", ";" or a line break."""
+    numbers, current = [], 0
+    for token in doc:
+        numbers.append(current)
+        if token.text in SENTENCE_ENDS or "\n" in token.text:
+            current += 1
+    return numbers
+
+
+def _near(spans: list[tuple[int, int]], start: int, end: int, sentences: list[int]) -> bool:
+    """Whether a span overlaps [start, end) or shares a sentence with it.
+
+    An idiom speaks for the words around it ("this homework is killing me"), not for a
+    danger told in another sentence ("...killing me. anyway i overdosed last night").
+    """
+    mine = set(sentences[start:end])
+    return any(s < end and start < e or mine & set(sentences[s:e]) for s, e in spans)
 
 
 @dataclass(frozen=True)
@@ -249,10 +270,13 @@ class CrisisRules:
         now = bool(found["now"])
         best: tuple[int, str, int, int] | None = None
         idioms = [(start, end) for _, start, end in found["idiom"]]
+        sentences = _sentences(doc) if idioms else []
         for tier, level in LEVELS.items():
             for rule, start, end in found[tier]:
-                if tier.startswith("guarded") and (found["idiom"] if rule == "guarded.suicide" else silencer):
-                    continue  # silenced; a plan ("the date is set") only by an idiom, never by a mention
+                if tier.startswith("guarded") and (
+                    _near(idioms, start, end, sentences) or (rule != "guarded.suicide" and mention is not None)
+                ):
+                    continue  # silenced: by an idiom near it, or a mention; a plan ("the date is set") never by a mention
                 if tier == "risk" and any(s < end and start < e for s, e in idioms):
                     continue  # the words of an idiom ("i want to die of embarrassment")
                 if tier == "imminent" and any(

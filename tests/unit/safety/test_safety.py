@@ -179,6 +179,26 @@ def test_danger_beats_a_safe_context(rules: crisis_rules.CrisisRules) -> None:
     assert verdict.danger == "imminent.suicide" and verdict.level == 1 and verdict.safe
 
 
+@pytest.mark.parametrize(
+    "text, danger",
+    [
+        ("this homework is killing me. anyway i overdosed last night", "guarded.overdose"),
+        ("work is killing me lol. i took an overdose an hour ago", "guarded.overdose"),
+        ("my boss will kill me if im late.\nalso i have been abused by my husband", "guarded.violence"),
+    ],
+)
+def test_an_idiom_silences_only_its_own_sentence(rules: crisis_rules.CrisisRules, text: str, danger: str) -> None:
+    verdict = rules.check_text(text)
+    assert verdict.danger == danger and verdict.level == 1
+    idiom_alone = text.replace("\n", " ").split(".")[0]
+    assert rules.check_text(idiom_alone).level is None
+
+
+def test_an_idiom_still_silences_danger_words_in_its_sentence(rules: crisis_rules.CrisisRules) -> None:
+    assert rules.check_text("this homework is killing me, i overdosed on coffee").level is None
+    assert rules.check_text("i gave my dog to my sister because i'm moving abroad").level is None
+
+
 def test_pattern_language_expands_contractions_phrases_and_gaps(nlp) -> None:
     tokenize = lambda t: [x.text for x in nlp.tokenizer(t)]  # noqa: E731
     compiled = crisis_rules.compile_pattern("won't|wont be here", tokenize)
