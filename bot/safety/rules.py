@@ -139,7 +139,7 @@ def _near(spans: list[tuple[int, int]], start: int, end: int, sentences: list[in
     danger told in another sentence ("...killing me. anyway i overdosed last night").
     """
     mine = set(sentences[start:end])
-    return any(s < end and start < e or mine & set(sentences[s:e]) for s, e in spans)
+    return any((s < end and start < e) or mine & set(sentences[s:e]) for s, e in spans)
 
 
 @dataclass(frozen=True)
@@ -276,7 +276,7 @@ class CrisisRules:
                 if tier.startswith("guarded") and (
                     _near(idioms, start, end, sentences) or (rule != "guarded.suicide" and mention is not None)
                 ):
-                    continue  # silenced: by an idiom near it, or a mention; a plan ("the date is set") never by a mention
+                    continue  # silenced: by an idiom in its sentence, or a mention (never a plan: "the date is set")
                 if tier == "risk" and any(s < end and start < e for s, e in idioms):
                     continue  # the words of an idiom ("i want to die of embarrassment")
                 if tier == "imminent" and any(

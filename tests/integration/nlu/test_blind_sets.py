@@ -45,7 +45,9 @@ MOST_FALLBACKS = {"nlu_blind_a.yml": 0.03, "nlu_blind_b.yml": 0.03, "nlu_blind_c
 MOST_FALSE_CRISES = {"nlu_blind_a.yml": 2, "nlu_blind_b.yml": 0, "nlu_blind_c.yml": 5, "nlu_blind_e.yml": 3}
 # Sentences a set shares with the training data, found when it was sealed: the writers never saw
 # the data, but short replies ("hey there") coincide. Training data may never add to them.
-SHARED_AT_SEALING = {"nlu_blind_a.yml": 42, "nlu_blind_b.yml": 21, "nlu_blind_c.yml": 59, "nlu_blind_e.yml": 33, "nlu_blind_f.yml": 62}
+SHARED_AT_SEALING = {
+    "nlu_blind_a.yml": 42, "nlu_blind_b.yml": 21, "nlu_blind_c.yml": 59, "nlu_blind_e.yml": 33, "nlu_blind_f.yml": 62,
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(SEALS))
