@@ -60,7 +60,7 @@ def stock_rasa() -> bool:
 
 def fallback_suggestions() -> int:
     """How many candidate topics a "Did you mean...?" offers."""
-    return int(os.environ.get("ALLIANCE_SUGGESTIONS", "3"))
+    return int(os.environ.get("ALLIANCE_SUGGESTIONS", "4"))
 
 
 def suggestion_floor() -> float:

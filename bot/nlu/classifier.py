@@ -265,7 +265,7 @@ class Speller:
         """The training word `word` was probably meant as, or None to leave it as it is."""
         from symspellpy import Verbosity
 
-        if word in self.counts or len(word) < 4 or not word.isalpha() or word in self.keep or word in english_words():
+        if word in self.counts or len(word) < 3 or not word.isalpha() or word in self.keep or word in english_words():
             return None
         found = self._symspell.lookup(word, Verbosity.TOP, max_edit_distance=1 if len(word) < 7 else 2)
         return found[0].term if found else None

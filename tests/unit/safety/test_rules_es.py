@@ -16,7 +16,9 @@ RULE_EXAMPLES = {
     "imminent.self_harm": ["me estoy cortando ahorita", "voy a lastimarme"],
     "guarded.self_harm": ["voy a cortarme otra vez"],
     "imminent.overdose": ["me tomé todas las pastillas", "mi hermano se tomó un bote de pastillas", "tomé cloro"],
-    "imminent.medical": ["mi papá no respira", "está inconsciente", "me duele mucho el pecho"],
+    "imminent.medical": [
+        "mi abuelo se cayó, no responde",
+        "mi papá respira muy raro","mi papá no respira", "está inconsciente", "me duele mucho el pecho"],
     "imminent.harm_to_others": [
         "voy a matarlo", "lo voy a matar", "voy a llevar una pistola a la escuela",
         "mañana voy a la escuela con la escopeta", "que paguen todos",
@@ -24,9 +26,13 @@ RULE_EXAMPLES = {
     "imminent.violence": [
         "mi esposo me está pegando", "me quiere matar", "si lo dejo me va a matar", "me tiene encerrada",
     ],
-    "imminent.child_abuse": ["mi tío me toca cuando estamos solos", "es nuestro secreto", "nadie me va a creer"],
+    "imminent.child_abuse": [
+        "le está dando con el cinturón al niño", "mi tío me toca cuando estamos solos", "es nuestro secreto",
+        "nadie me va a creer",
+    ],
     "imminent.danger_now": ["estoy en peligro", "no estoy a salvo", "llamen a una ambulancia", "necesito ayuda ya"],
     "risk.suicide": [
+        "siento que nunca debí nacer",
         "me quiero morir", "ya no quiero vivir", "ojalá no despertar mañana", "todos estarían mejor sin mí",
         "ya no puedo más", "soy una carga", "no le veo sentido a la vida", "pienso mucho en la muerte",
         "no tengo ganas de seguir", "le pido a dios que me lleve", "ojalá no haber nacido",

@@ -29,6 +29,8 @@ RULE_EXAMPLES = {
         "i mixed my meds with vodka", "he od'd", "he took way too much oxy",
     ],
     "imminent.medical": [
+        "my ex left our baby in a hot car",
+        "my brother is drowning in the pool",
         "he's not breathing", "my mom is unconscious", "i'm having a medical emergency",
         "worst headache of my life", "i suddenly can't see out of one eye",
     ],
@@ -55,6 +57,8 @@ RULE_EXAMPLES = {
         "i don't trust myself to still be here next week",
     ],
     "risk.self_harm": [
+        "I've been cutting my thighs again",
+        "holding on with ice cubes and rubber bands tonight",
         "i want to hurt myself", "relapsed on sh last night", "i carved his name into my arm", "urges to cut again",
     ],
     "guarded.suicide": [
@@ -93,6 +97,8 @@ LEVEL_EXAMPLES = [
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
 NOT_DANGER = [
+    "I want to switch counsellors but don't want to hurt her feelings",
+    "how to end it with a therapist you've seen for years",
     "i drink too much coffee before sessions", "i hope i get the job", "i took too much time on my homework",
     "my therapist thinks i rely on her too much", "i hope my sister gets hit by the ball lol",
     "this homework is killing me", "I'd kill for a coffee", "my therapist hurt my feelings", "I want to end therapy",
