@@ -56,6 +56,7 @@ LEVELS = [
 ]  # fmt: skip
 
 NOT_DANGER = [
+    "me mató el final de la serie", "esa película me mató del susto",
     "me muero de risa", "me muero de hambre", "este trabajo me está matando", "mi jefe me va a matar si llego tarde",
     "mi mamá me va a matar cuando vea mis calificaciones", "ese examen me mató", "voy a cortarme el pelo",
     "me corté cocinando", "me morí de amor con mi sobrinito", "me quiero ir de mi casa a vivir sola",

@@ -97,6 +97,8 @@ LEVEL_EXAMPLES = [
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
 NOT_DANGER = [
+    "got ghosted again, gonna die alone with my cats",
+    "I have a gun collection and go hunting every fall, does my therapist need to know?",
     "I want to switch counsellors but don't want to hurt her feelings",
     "how to end it with a therapist you've seen for years",
     "i drink too much coffee before sessions", "i hope i get the job", "i took too much time on my homework",
