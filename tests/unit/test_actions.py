@@ -146,7 +146,7 @@ def test_suggest_topics_offers_top_ranked_faq_topics(answers_db: Path, make_trac
     messages, _ = run(actions.ActionSuggestTopics(), make_tracker("nlu_fallback", "talk about stuff", ranking=ranking))
     assert messages[0]["text"].startswith("I'm not sure I understood. Did you mean")
     payloads = [b["payload"] for b in messages[0]["buttons"]]
-    assert payloads[:2] == ["/faq_sex", "/faq_religion"] and len(payloads) <= 3
+    assert payloads[:2] == ["/faq_sex", "/faq_religion"] and len(payloads) <= config.fallback_suggestions() == 4
     assert "/faq_trust" not in payloads, "below the confidence floor"
 
 
