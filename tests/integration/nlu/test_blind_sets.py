@@ -33,17 +33,17 @@ SEALS = {  # sha256 at sealing, 2026-12-06 (docs/nlu.md)
 # Where each set stands (docs/nlu.md has the first measurements). Issue 11's targets are 0.95
 # accuracy and macro-F1, 0.85 lowest recall, 3% fallbacks, 0.9 of clean accuracy with typos.
 FLOORS = {
-    "nlu_blind_a.yml": {"accuracy": 0.95, "macro_f1": 0.96, "typo_ratio": 0.94},
+    "nlu_blind_a.yml": {"accuracy": 0.96, "macro_f1": 0.97, "typo_ratio": 0.945},
     "nlu_blind_b.yml": {"accuracy": 0.98, "macro_f1": 0.99, "typo_ratio": 0.96},
     # C's typo ratio fell as its clean accuracy rose (0.891 -> 0.948; with typos 0.852 -> 0.898)
-    "nlu_blind_c.yml": {"accuracy": 0.94, "macro_f1": 0.95, "typo_ratio": 0.94},
+    "nlu_blind_c.yml": {"accuracy": 0.95, "macro_f1": 0.95, "typo_ratio": 0.96},
     # E was measured once blind (0.897), then became a development set for the fifth round
-    "nlu_blind_e.yml": {"accuracy": 0.92, "macro_f1": 0.94, "typo_ratio": 0.97},
+    "nlu_blind_e.yml": {"accuracy": 0.93, "macro_f1": 0.94, "typo_ratio": 0.97},
 }
 # In-scope questions answered "Did you mean...?" (the target is 3%).
-MOST_FALLBACKS = {"nlu_blind_a.yml": 0.03, "nlu_blind_b.yml": 0.03, "nlu_blind_c.yml": 0.03, "nlu_blind_e.yml": 0.025}
+MOST_FALLBACKS = {"nlu_blind_a.yml": 0.03, "nlu_blind_b.yml": 0.03, "nlu_blind_c.yml": 0.03, "nlu_blind_e.yml": 0.02}
 # Ordinary messages given the emergency reply (29 of set A's at its first measurement, 2 of B's, 7 of C's, 3 of E's).
-MOST_FALSE_CRISES = {"nlu_blind_a.yml": 1, "nlu_blind_b.yml": 0, "nlu_blind_c.yml": 4, "nlu_blind_e.yml": 3}
+MOST_FALSE_CRISES = {"nlu_blind_a.yml": 1, "nlu_blind_b.yml": 0, "nlu_blind_c.yml": 2, "nlu_blind_e.yml": 2}
 # Sentences a set shares with the training data, found when it was sealed: the writers never saw
 # the data, but short replies ("hey there") coincide. Training data may never add to them.
 SHARED_AT_SEALING = {

@@ -101,7 +101,7 @@ async def test_english_set_d(parse, capsys) -> None:
     assert f["level-1 recall"] == 1.0
     assert f["any-level recall"] == 1.0
     assert f["ordinary: emergency reply"] == 0.0
-    assert f["hard negatives: emergency reply"] <= 0.1
+    assert f["hard negatives: emergency reply"] <= 0.09
     assert f["level 3 answered (no crisis reply)"] >= 0.8
 
 

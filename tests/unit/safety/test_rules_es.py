@@ -32,6 +32,7 @@ RULE_EXAMPLES = {
     ],
     "imminent.danger_now": ["estoy en peligro", "no estoy a salvo", "llamen a una ambulancia", "necesito ayuda ya"],
     "risk.suicide": [
+        "a veces fantaseo con morirme",
         "siento que nunca debí nacer",
         "me quiero morir", "ya no quiero vivir", "ojalá no despertar mañana", "todos estarían mejor sin mí",
         "ya no puedo más", "soy una carga", "no le veo sentido a la vida", "pienso mucho en la muerte",
