@@ -9,29 +9,63 @@ from bot.safety import rules as crisis_rules
 # Every rule that escalates, with lines that must fire it, written with and without accents.
 RULE_EXAMPLES = {
     "imminent.suicide": [
+        "capaz que mañana ya no ande más por acá",
+        "mandó un mensaje despidiéndose y ahora no contesta",
+        "ya tengo elegido el día",
+        "ya elegí el día",
         "me voy a matar", "quiero matarme", "voy a suicidarme esta noche", "mi amiga se quiere matar",
         "ya tengo las pastillas listas", "escribí una carta de despedida", "estoy en el puente",
         "ya tengo planeado cómo hacerlo",
     ],
-    "imminent.self_harm": ["me estoy cortando ahorita", "voy a lastimarme"],
+    "imminent.self_harm": [
+        "acabo de quemarme el brazo con el mechero",
+        "me estoy cortando ahorita", "voy a lastimarme"],
     "guarded.self_harm": ["voy a cortarme otra vez"],
-    "imminent.overdose": ["me tomé todas las pastillas", "mi hermano se tomó un bote de pastillas", "tomé cloro"],
+    "imminent.overdose": [
+        "me he tomao la caja entera de paracetamol",
+        "esta noche me tomo todo lo que tengo guardado",
+        "estoy tomando cloro",
+        "se inyectó demasiada insulina",
+        "dice que se las toma todas",
+        "me tomé bastantes pastillas",
+        "me tomé pastillas de más",
+        "me tomé todas las pastillas", "mi hermano se tomó un bote de pastillas", "tomé cloro"],
     "imminent.medical": [
+        "se le quedó la boca torcida",
+        "no le salen las palabras",
+        "el brazo izquierdo no lo mueve",
+        "noto el pulso muy lento",
         "mi abuelo se cayó, no responde",
         "mi papá respira muy raro","mi papá no respira", "está inconsciente", "me duele mucho el pecho"],
     "imminent.harm_to_others": [
+        "mañana me presento en la oficina con la escopeta",
+        "anda con la escopeta buscando al vecino",
         "voy a matarlo", "lo voy a matar", "voy a llevar una pistola a la escuela",
         "mañana voy a la escuela con la escopeta", "que paguen todos",
     ],
     "imminent.violence": [
+        "le ta dando golpes a su niño",
+        "mi marido me acaba de pegar",
+        "me va a terminar de matar",
+        "gritando que la suelte",
+        "se oyen golpes contra la pared",
         "mi esposo me está pegando", "me quiere matar", "si lo dejo me va a matar", "me tiene encerrada",
     ],
     "imminent.child_abuse": [
+        "su padrastro la toca en las noches",
+        "dice que le pegó con un cable",
         "le está dando con el cinturón al niño", "mi tío me toca cuando estamos solos", "es nuestro secreto",
         "nadie me va a creer",
     ],
-    "imminent.danger_now": ["estoy en peligro", "no estoy a salvo", "llamen a una ambulancia", "necesito ayuda ya"],
+    "imminent.danger_now": [
+        "estoy atrapada dentro del carro",
+        "el agua ya me llega a las rodillas",
+        "se está subiendo a la baranda",
+        "estoy en peligro", "no estoy a salvo", "llamen a una ambulancia", "necesito ayuda ya"],
     "risk.suicide": [
+        "si mañana me lleva una guagua por delante ni me importa",
+        "estoy cansada de existir",
+        "si me muero da igual",
         "a veces fantaseo con morirme",
         "siento que nunca debí nacer",
         "me quiero morir", "ya no quiero vivir", "ojalá no despertar mañana", "todos estarían mejor sin mí",
@@ -39,11 +73,17 @@ RULE_EXAMPLES = {
         "no tengo ganas de seguir", "le pido a dios que me lleve", "ojalá no haber nacido",
     ],
     "risk.self_harm": [
+        "ayer me corté otra vez",
+        "volvió a cortarse",
         "me corto los brazos cuando estoy triste", "tengo ganas de cortarme", "me sigo cortando",
         "me rasco hasta sangrar", "me golpeo la cabeza contra la pared",
     ],
     "guarded.harm_to_others": ["voy a matar a mi jefe"],
-    "guarded.suicide": ["me mato", "ya elegí la fecha", "borré todas mis redes"],
+    "guarded.suicide": [
+        "ya le dejé el perro a mi hermana",
+        "dejé arreglados los papeles del seguro",
+        "no voy a poder ir a la cita del jueves, ni a ninguna otra",
+        "me mato", "ya elegí la fecha", "borré todas mis redes"],
     "guarded.overdose": ["sobredosis"],
     "guarded.medical": ["le dio un infarto", "está teniendo convulsiones"],
     "guarded.violence": ["me violaron", "mi pareja es abusiva", "me va a matar"],
@@ -57,6 +97,9 @@ LEVELS = [
 ]  # fmt: skip
 
 NOT_DANGER = [
+    "me quería morir cuando me equivoqué de nombre", "me mató con esa respuesta",
+    "mi hermana me va a matar cuando se entere",
+    "esta semana me tiene muerta",
     "me mató el final de la serie", "esa película me mató del susto",
     "me muero de risa", "me muero de hambre", "este trabajo me está matando", "mi jefe me va a matar si llego tarde",
     "mi mamá me va a matar cuando vea mis calificaciones", "ese examen me mató", "voy a cortarme el pelo",

@@ -25,18 +25,29 @@ RULE_EXAMPLES = {
     ],
     "imminent.self_harm": ["i'm going to hurt myself tonight", "i am about to cut myself"],
     "imminent.overdose": [
+        "thought I should tell someone before I swallow them",
+        "pills are in",
+        "I've got a line in my arm",
         "she swallowed a bottle of pills", "he texted me he took all of them and then hung up",
         "i mixed my meds with vodka", "he od'd", "he took way too much oxy",
     ],
     "imminent.medical": [
+        "a purple rash that doesnt fade when i press a glass on it",
+        "my neck's really stiff",
+        "stiff neck and a fever",
         "my ex left our baby in a hot car",
         "my brother is drowning in the pool",
         "he's not breathing", "my mom is unconscious", "i'm having a medical emergency",
         "worst headache of my life", "i suddenly can't see out of one eye",
     ],
-    "imminent.harm_to_others": ["i'm going to kill him", "i want to stab my roommate", "i'm gonna shoot up the school",
-                                 "i'm going to run her over with the van"],
+    "imminent.harm_to_others": [
+        "im gonna shoot up the LAN center tmrw",
+        "i'm going to kill him", "i want to stab my roommate", "i'm gonna shoot up the school",
+        "i'm going to run her over with the van",
+    ],
     "imminent.violence": [
+        "he will kill me and the children",
+        "He sharpen the cutlass and put it by the door",
         "my husband is hitting me", "someone broke into my house", "my wife attacked me with a knife",
         "he said he'll kill me if i call anyone",
     ],
@@ -48,6 +59,11 @@ RULE_EXAMPLES = {
         "calling 000 please", "I need help now",
     ],
     "risk.suicide": [
+        "what's the point of any of it",
+        "I think about just turning the wheel",
+        "some nights i pray i wont wake up",
+        "it should've been me that died",
+        "I hope the plane goes down",
         "the urges are back", "everyone would be better off without me", "i can't go on",
         "i don't want to be alive anymore", "done with being alive", "i keep wishing i'd get hit by a bus",
         "if i was gone it would be a relief for everyone", "i wish i could sleep and never wake up",
@@ -62,6 +78,10 @@ RULE_EXAMPLES = {
         "i want to hurt myself", "relapsed on sh last night", "i carved his name into my arm", "urges to cut again",
     ],
     "guarded.suicide": [
+        "sorting my affairs this week",
+        "the dog goes to my brother saturday",
+        "logging off for good",
+        "I'm doing it Sunday",
         "i wont make it to thursday", "i won't need therapy after this weekend", "i picked a date",
         "made sure my dog has somewhere to go after saturday", "deleted all my socials", "i updated my will",
         "nobody knows this is the last time", "the only reason i haven't done it is my cat",
@@ -97,6 +117,10 @@ LEVEL_EXAMPLES = [
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
 NOT_DANGER = [
+    "ugh I'd rather die than do the breathing exercise again",
+    "I could kick myself for forgetting my appointment",
+    "my mum would have a heart attack if she knew",
+    "im literally dying over here waiting for the email",
     "got ghosted again, gonna die alone with my cats",
     "I have a gun collection and go hunting every fall, does my therapist need to know?",
     "I want to switch counsellors but don't want to hurt her feelings",
