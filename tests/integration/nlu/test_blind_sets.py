@@ -1,11 +1,10 @@
 """The blind NLU sets of issue 11 (docs/nlu.md): printed, gated, and sealed by their hashes.
 
 Set A was measured once before any change, set B once after the second round of work,
-set C once after the third and set E once after the fourth (their first figures are in
-docs/nlu.md); A, B and C are development sets since. These floors are where each stands, raised as it improves, and
-never lowered. A set still
-sealed is read by nothing here but its hash check, so an edit to it, or a peek that
-leads to one, fails.
+set C once after the third, set E once after the fourth and set F once after the sixth
+(their first figures are in docs/nlu.md); all are development sets since. These floors are
+where each stands, raised as it improves, and never lowered. A set still sealed is read by
+nothing here but its hash check, so an edit to it, or a peek that leads to one, fails.
 """
 
 from __future__ import annotations
@@ -39,11 +38,18 @@ FLOORS = {
     "nlu_blind_c.yml": {"accuracy": 0.95, "macro_f1": 0.95, "typo_ratio": 0.96},
     # E was measured once blind (0.897), then became a development set for the fifth round
     "nlu_blind_e.yml": {"accuracy": 0.93, "macro_f1": 0.94, "typo_ratio": 0.97},
+    # F was sealed before the fifth and sixth rounds and measured once after them (0.934): a development set since
+    "nlu_blind_f.yml": {"accuracy": 0.93, "macro_f1": 0.94, "typo_ratio": 0.96},
 }
 # In-scope questions answered "Did you mean...?" (the target is 3%).
-MOST_FALLBACKS = {"nlu_blind_a.yml": 0.03, "nlu_blind_b.yml": 0.03, "nlu_blind_c.yml": 0.03, "nlu_blind_e.yml": 0.02}
-# Ordinary messages given the emergency reply (29 of set A's at its first measurement, 2 of B's, 7 of C's, 3 of E's).
-MOST_FALSE_CRISES = {"nlu_blind_a.yml": 1, "nlu_blind_b.yml": 0, "nlu_blind_c.yml": 2, "nlu_blind_e.yml": 2}
+MOST_FALLBACKS = {
+    "nlu_blind_a.yml": 0.03, "nlu_blind_b.yml": 0.03, "nlu_blind_c.yml": 0.03, "nlu_blind_e.yml": 0.02,
+    "nlu_blind_f.yml": 0.017,
+}  # fmt: skip
+# Ordinary messages given the emergency reply (first measurements: 29 of A's, 2 of B's, 7 of C's, 3 of E's, 4 of F's).
+MOST_FALSE_CRISES = {
+    "nlu_blind_a.yml": 1, "nlu_blind_b.yml": 0, "nlu_blind_c.yml": 2, "nlu_blind_e.yml": 2, "nlu_blind_f.yml": 4,
+}  # fmt: skip
 # Sentences a set shares with the training data, found when it was sealed: the writers never saw
 # the data, but short replies ("hey there") coincide. Training data may never add to them.
 SHARED_AT_SEALING = {
