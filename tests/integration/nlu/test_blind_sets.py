@@ -28,6 +28,7 @@ SEALS = {  # sha256 at sealing, 2026-12-06 (docs/nlu.md)
     "nlu_blind_c.yml": "67808cbf7ef8de46acdb3a05e26012442831b7e7eea32afa1eb59afdb62c365d",
     "nlu_blind_e.yml": "c025779b8baa15c4b98ba40184111adc69f390dbeb37216af36d47fe275de77e",
     "nlu_blind_f.yml": "32da4f09017c1a316d9eded9a44771403ff90cb50c79a468eb8ef2b6fc00a6ab",
+    "nlu_blind_g.yml": "4b4e1720172ea18cafbd72bcb17a7e05c0757a4a70c6447458edf283215f8b63",
 }
 # Where each set stands (docs/nlu.md has the first measurements). Issue 11's targets are 0.95
 # accuracy and macro-F1, 0.85 lowest recall, 3% fallbacks, 0.9 of clean accuracy with typos.
@@ -54,6 +55,7 @@ MOST_FALSE_CRISES = {
 # the data, but short replies ("hey there") coincide. Training data may never add to them.
 SHARED_AT_SEALING = {
     "nlu_blind_a.yml": 42, "nlu_blind_b.yml": 21, "nlu_blind_c.yml": 59, "nlu_blind_e.yml": 33, "nlu_blind_f.yml": 62,
+    "nlu_blind_g.yml": 48,
 }  # fmt: skip
 
 
