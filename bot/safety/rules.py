@@ -30,7 +30,7 @@ GAP = 3  # how many tokens `...` may skip
 # Tiers whose match escalates, with the level each gives; `now` lifts a level 2 to 1.
 LEVELS = {"imminent": 1, "risk": 2, "guarded": 1, "guarded_risk": 2}
 SILENCERS = ("idiom", "mention")
-TIERS = (*LEVELS, "now", *SILENCERS)
+TIERS = (*LEVELS, "now", "no_intent", *SILENCERS)
 KINDS = frozenset({
     "suicide", "self_harm", "overdose", "medical", "violence", "domestic_violence", "child_abuse",
     "harm_to_others", "danger_now",
@@ -151,6 +151,7 @@ class Verdict:
     level: int | None = None  # 1 imminent, 2 risk, 3 a mention whose danger words were silenced
     kind: str | None = None  # suicide, overdose, domestic_violence... (KINDS)
     about: str = "self"  # "other" when someone else is the one at risk
+    no_intent: bool = False  # "I'd never act on it": no plan or intent stated, and nothing imminent
 
 
 class CrisisRules:
@@ -290,13 +291,16 @@ class CrisisRules:
         if best is not None:
             level, rule, start, end = best
             return Verdict(rule, silencer, level, self._kind(rule, doc), self._about(doc, start, end))
+        calm = [(start, end) for _, start, end in found["no_intent"]]
+        # "no plan" says the opposite of the `now` marker "plan" inside it
+        no_intent = bool(calm) and not any(not _near(calm, s, e, []) for _, s, e in found["now"])
         silenced = [
             m for t in LEVELS if t.startswith("guarded") for m in found[t]
             if not any(start < m[2] and m[1] < end for start, end in idioms)
         ]  # fmt: skip
         if silenced and mention:  # a danger word in study, work, media or the past: a normal answer, with a pointer
-            return Verdict(safe=mention, level=3, kind=self._kind(silenced[0][0], doc))
-        return Verdict(safe=silencer)
+            return Verdict(safe=mention, level=3, kind=self._kind(silenced[0][0], doc), no_intent=no_intent)
+        return Verdict(safe=silencer, no_intent=no_intent)
 
     def check_text(self, text: str) -> Verdict:
         return self.check(self.doc(text))
@@ -366,7 +370,8 @@ def decide(
     """Combine the classifier's intent with the rules into the `safety` record, or None.
 
     A rule's level stands; a classifier `crisis` counts at or above `threshold` and
-    then, with nothing to grade it, is level 1 (when in doubt, the higher level). An
+    then is level 1 (when in doubt, the higher level), or level 2 when the writer says
+    there is no plan or intent and nothing in the message is imminent (`no_intent`). An
     idiom or a mention overrules a classifier `crisis` only when no danger rule
     matched: danger rules name present danger, so a missed crisis (worse than a false
     alarm) needs a danger phrase no rule knows.
@@ -384,7 +389,8 @@ def decide(
     if verdict.level == 3:
         return {"crisis": False, "level": 3, "layer": "rules", "rule": None, "overruled_by": verdict.safe}
     if classifier:
-        return {"crisis": True, "level": 1, "layer": "classifier", "rule": None, "kind": None, "about": "self"}
+        level = 2 if verdict.no_intent else 1
+        return {"crisis": True, "level": level, "layer": "classifier", "rule": None, "kind": None, "about": "self"}
     if intent == CRISIS_INTENT:
         return {"crisis": False, "layer": "classifier", "rule": None, "below_threshold": round(confidence, 3)}
     return None

@@ -161,3 +161,8 @@ def test_accents_are_optional(rules: crisis_rules.CrisisRules) -> None:
     with_accents = rules.check_text("ya tomé todas las pastillas")
     without = rules.check_text("ya tome todas las pastillas")
     assert with_accents.level == without.level == 1
+
+
+@pytest.mark.parametrize("text", ["no es que vaya a hacer nada", "no tengo ningún plan", "nunca haría nada"])
+def test_a_stated_lack_of_intent_in_spanish(rules, text: str) -> None:
+    assert rules.check_text(text).no_intent

@@ -231,6 +231,29 @@ def test_an_idiom_still_silences_danger_words_in_its_sentence(rules: crisis_rule
     assert rules.check_text("i gave my dog to my sister because i'm moving abroad").level is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'm not going to do anything, i'm just tired",
+        "I would never act on it",
+        "no plan or anything",
+        "I'm not in any danger",
+    ],
+)
+def test_a_stated_lack_of_intent_grades_a_classifier_crisis_as_level_2(rules, text: str) -> None:
+    verdict = rules.check_text(text)
+    assert verdict.no_intent and verdict.level is None
+    assert crisis_rules.decide("crisis", verdict, 0.9, 0.2)["level"] == 2
+    assert crisis_rules.decide("crisis", crisis_rules.Verdict(), 0.9, 0.2)["level"] == 1
+
+
+def test_a_stated_lack_of_intent_never_lowers_a_rule_or_a_now_marker(rules) -> None:
+    assert rules.check_text("i have the pills ready for tonight but i'm not going to do anything").level == 1
+    tonight = rules.check_text("i wish i wouldn't wake up, no plan, but tonight feels different")
+    assert not tonight.no_intent or tonight.level in (1, 2)
+    assert not rules.check_text("not going to do anything tonight").no_intent
+
+
 def test_pattern_language_expands_contractions_phrases_and_gaps(nlp) -> None:
     tokenize = lambda t: [x.text for x in nlp.tokenizer(t)]  # noqa: E731
     compiled = crisis_rules.compile_pattern("won't|wont be here", tokenize)
