@@ -33,23 +33,23 @@ SEALS = {  # sha256 at sealing, 2026-12-06 (docs/nlu.md)
 # Where each set stands (docs/nlu.md has the first measurements). Issue 11's targets are 0.95
 # accuracy and macro-F1, 0.85 lowest recall, 3% fallbacks, 0.9 of clean accuracy with typos.
 FLOORS = {
-    "nlu_blind_a.yml": {"accuracy": 0.96, "macro_f1": 0.97, "typo_ratio": 0.945},
-    "nlu_blind_b.yml": {"accuracy": 0.98, "macro_f1": 0.99, "typo_ratio": 0.96},
-    # C's typo ratio fell as its clean accuracy rose (0.891 -> 0.948; with typos 0.852 -> 0.898)
-    "nlu_blind_c.yml": {"accuracy": 0.95, "macro_f1": 0.95, "typo_ratio": 0.96},
-    # E was measured once blind (0.897), then became a development set for the fifth round
-    "nlu_blind_e.yml": {"accuracy": 0.93, "macro_f1": 0.94, "typo_ratio": 0.97},
-    # F was sealed before the fifth and sixth rounds and measured once after them (0.934): a development set since
-    "nlu_blind_f.yml": {"accuracy": 0.93, "macro_f1": 0.94, "typo_ratio": 0.96},
+    "nlu_blind_a.yml": {"accuracy": 0.97, "macro_f1": 0.975, "typo_ratio": 0.945},
+    "nlu_blind_b.yml": {"accuracy": 0.99, "macro_f1": 0.99, "typo_ratio": 0.96},
+    # Traded on purpose (docs/nlu.md, seventh round): C's typo ratio 0.96 -> 0.955 and E's 0.97 -> 0.965, as
+    # clean accuracy rose (C 0.952 -> 0.957, E 0.934 -> 0.942) and accuracy with typos held (C 0.923 -> 0.916,
+    # E 0.910 -> 0.913), for the seventh round's data; the false crises below likewise.
+    "nlu_blind_c.yml": {"accuracy": 0.955, "macro_f1": 0.96, "typo_ratio": 0.955},
+    "nlu_blind_e.yml": {"accuracy": 0.94, "macro_f1": 0.945, "typo_ratio": 0.965},
+    "nlu_blind_f.yml": {"accuracy": 0.94, "macro_f1": 0.95, "typo_ratio": 0.96},
 }
 # In-scope questions answered "Did you mean...?" (the target is 3%).
 MOST_FALLBACKS = {
-    "nlu_blind_a.yml": 0.03, "nlu_blind_b.yml": 0.03, "nlu_blind_c.yml": 0.03, "nlu_blind_e.yml": 0.02,
-    "nlu_blind_f.yml": 0.017,
+    "nlu_blind_a.yml": 0.03, "nlu_blind_b.yml": 0.03, "nlu_blind_c.yml": 0.03, "nlu_blind_e.yml": 0.015,
+    "nlu_blind_f.yml": 0.012,
 }  # fmt: skip
 # Ordinary messages given the emergency reply (first measurements: 29 of A's, 2 of B's, 7 of C's, 3 of E's, 4 of F's).
-MOST_FALSE_CRISES = {
-    "nlu_blind_a.yml": 1, "nlu_blind_b.yml": 0, "nlu_blind_c.yml": 2, "nlu_blind_e.yml": 2, "nlu_blind_f.yml": 4,
+MOST_FALSE_CRISES = {  # C 2 -> 4, E 2 -> 3, F 4 -> 6: traded for the seventh round's crisis recall (docs/safety.md)
+    "nlu_blind_a.yml": 1, "nlu_blind_b.yml": 0, "nlu_blind_c.yml": 4, "nlu_blind_e.yml": 3, "nlu_blind_f.yml": 6,
 }  # fmt: skip
 # Sentences a set shares with the training data, found when it was sealed: the writers never saw
 # the data, but short replies ("hey there") coincide. Training data may never add to them.

@@ -63,6 +63,7 @@ RULE_EXAMPLES = {
         "se está subiendo a la baranda",
         "estoy en peligro", "no estoy a salvo", "llamen a una ambulancia", "necesito ayuda ya"],
     "risk.suicide": [
+        "sería más fácil no existir",
         "si mañana me lleva una guagua por delante ni me importa",
         "estoy cansada de existir",
         "si me muero da igual",
@@ -97,6 +98,10 @@ LEVELS = [
 ]  # fmt: skip
 
 NOT_DANGER = [
+    "qué pena que se cancele la sesión", "ay bendito, se me olvidó la cita",
+    "el flan de mi abuela está para morirse", "hoy he matado el tiempo leyendo",
+    "me has salvado la vida con ese ejercicio",
+    "estoy hecha polvo",
     "me quería morir cuando me equivoqué de nombre", "me mató con esa respuesta",
     "mi hermana me va a matar cuando se entere",
     "esta semana me tiene muerta",

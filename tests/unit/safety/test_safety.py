@@ -117,6 +117,9 @@ LEVEL_EXAMPLES = [
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
 NOT_DANGER = [
+    "can i just shoot her a text at 3am",
+    "said something so dumb i wanted the floor to swallow me whole",
+    "killer headache from staring at screens all day",
     "ugh I'd rather die than do the breathing exercise again",
     "I could kick myself for forgetting my appointment",
     "my mum would have a heart attack if she knew",
