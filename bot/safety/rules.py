@@ -383,7 +383,10 @@ def decide(
             "rule": verdict.danger, "kind": verdict.kind, "about": verdict.about,
         }  # fmt: skip
     mention = verdict.level == 3 or (verdict.safe or "").startswith("mention.")
-    if classifier and verdict.safe:
+    # A mention of someone's work or study overrules the classifier only where it silenced a danger
+    # word (level 3): "I'm a teacher" says nothing about the student whose goodbye the teacher reports.
+    at_work = (verdict.safe or "").startswith("mention.study_and_work") and verdict.level != 3
+    if classifier and verdict.safe and not at_work:
         record = {"crisis": False, "layer": "classifier", "rule": None, "overruled_by": verdict.safe}
         return {**record, "level": 3} if mention else record
     if verdict.level == 3:

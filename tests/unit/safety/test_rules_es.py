@@ -9,6 +9,8 @@ from bot.safety import rules as crisis_rules
 # Every rule that escalates, with lines that must fire it, written with and without accents.
 RULE_EXAMPLES = {
     "imminent.suicide": [
+        "al próximo tren me tiro",
+        "me tiro a las vías",
         "capaz que mañana ya no ande más por acá",
         "mandó un mensaje despidiéndose y ahora no contesta",
         "ya tengo elegido el día",
@@ -63,6 +65,8 @@ RULE_EXAMPLES = {
         "se está subiendo a la baranda",
         "estoy en peligro", "no estoy a salvo", "llamen a una ambulancia", "necesito ayuda ya"],
     "risk.suicide": [
+        "todo me da igual, hasta si me muero",
+        "llevo meses sin ver salida",
         "sería más fácil no existir",
         "si mañana me lleva una guagua por delante ni me importa",
         "estoy cansada de existir",
@@ -74,6 +78,7 @@ RULE_EXAMPLES = {
         "no tengo ganas de seguir", "le pido a dios que me lleve", "ojalá no haber nacido",
     ],
     "risk.self_harm": [
+        "me hice unos cortes en el muslo",
         "ayer me corté otra vez",
         "volvió a cortarse",
         "me corto los brazos cuando estoy triste", "tengo ganas de cortarme", "me sigo cortando",
@@ -86,7 +91,8 @@ RULE_EXAMPLES = {
         "no voy a poder ir a la cita del jueves, ni a ninguna otra",
         "me mato", "ya elegí la fecha", "borré todas mis redes"],
     "guarded.overdose": ["sobredosis"],
-    "guarded.medical": ["le dio un infarto", "está teniendo convulsiones"],
+    "guarded.medical": [
+        "veo gente morir","le dio un infarto", "está teniendo convulsiones"],
     "guarded.violence": ["me violaron", "mi pareja es abusiva", "me va a matar"],
     "guarded_risk.suicide": ["suicidio", "quitarme la vida"],
     "guarded_risk.self_harm": ["autolesiones"],

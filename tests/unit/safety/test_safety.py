@@ -25,6 +25,8 @@ RULE_EXAMPLES = {
     ],
     "imminent.self_harm": ["i'm going to hurt myself tonight", "i am about to cut myself"],
     "imminent.overdose": [
+        "how many of my lithium would be too many",
+        "she's going to overdose on her insulin",
         "thought I should tell someone before I swallow them",
         "pills are in",
         "I've got a line in my arm",
@@ -46,6 +48,8 @@ RULE_EXAMPLES = {
         "i'm going to run her over with the van",
     ],
     "imminent.violence": [
+        "my husband takes my passport",
+        "my husband takes my passport and beat me",
         "he will kill me and the children",
         "He sharpen the cutlass and put it by the door",
         "my husband is hitting me", "someone broke into my house", "my wife attacked me with a knife",
@@ -73,6 +77,7 @@ RULE_EXAMPLES = {
         "i don't trust myself to still be here next week",
     ],
     "risk.self_harm": [
+        "cut my thigh last week",
         "I've been cutting my thighs again",
         "holding on with ice cubes and rubber bands tonight",
         "i want to hurt myself", "relapsed on sh last night", "i carved his name into my arm", "urges to cut again",
@@ -95,7 +100,10 @@ RULE_EXAMPLES = {
         "she fell down the stairs and she's not moving", "my dad shook the baby and he won't move",
         "the burn has gone white and leathery", "she called me slurring her words",
     ],
-    "guarded.violence": ["i was just raped", "my dad is abusive", "he has a gun", "he's going to kill me"],
+    "guarded.violence": [
+        "I just saw another carer slapping and pinning down one of our residents",
+        "i was just raped", "my dad is abusive", "he has a gun", "he's going to kill me",
+    ],
     "guarded.harm_to_others": [
         "i'll hurt him, he deserves it", "i know what car she drives", "i found out where he parks",
     ],
@@ -255,6 +263,17 @@ def test_a_stated_lack_of_intent_never_lowers_a_rule_or_a_now_marker(rules) -> N
     tonight = rules.check_text("i wish i wouldn't wake up, no plan, but tonight feels different")
     assert not tonight.no_intent or tonight.level in (1, 2)
     assert not rules.check_text("not going to do anything tonight").no_intent
+
+
+def test_a_mention_of_work_overrules_the_classifier_only_where_it_silenced_a_danger_word(rules) -> None:
+    teacher = rules.check_text("I'm a teacher. A student emailed me to say goodbye and that I won't see her Monday.")
+    assert teacher.safe == "mention.study_and_work" and teacher.level is None
+    assert crisis_rules.decide("crisis", teacher, 0.97, 0.2)["crisis"]
+    nurse = rules.check_text("I'm a nurse and I read about suicide risk for my course")
+    assert nurse.level == 3 and not crisis_rules.decide("crisis", nurse, 0.97, 0.2)["crisis"]
+    past = rules.check_text("years ago, when I was a teenager, things were rough")
+    if past.safe and past.safe.startswith("mention."):
+        assert not crisis_rules.decide("crisis", past, 0.97, 0.2)["crisis"]
 
 
 def test_pattern_language_expands_contractions_phrases_and_gaps(nlp) -> None:
