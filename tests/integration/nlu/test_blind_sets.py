@@ -29,6 +29,7 @@ SEALS = {  # sha256 at sealing, 2026-12-06 (docs/nlu.md)
     "nlu_blind_e.yml": "c025779b8baa15c4b98ba40184111adc69f390dbeb37216af36d47fe275de77e",
     "nlu_blind_f.yml": "32da4f09017c1a316d9eded9a44771403ff90cb50c79a468eb8ef2b6fc00a6ab",
     "nlu_blind_g.yml": "4b4e1720172ea18cafbd72bcb17a7e05c0757a4a70c6447458edf283215f8b63",
+    "nlu_blind_h.yml": "e9050246d5bfc91c2f10780cb343ea185183b103b6093c0d967cc1e43f1f433f",
 }
 # Where each set stands (docs/nlu.md has the first measurements). Issue 11's targets are 0.95
 # accuracy and macro-F1, 0.85 lowest recall, 3% fallbacks, 0.9 of clean accuracy with typos.
@@ -59,7 +60,7 @@ MOST_FALSE_CRISES = {  # C 2 -> 4, E 2 -> 3, F 4 -> 6: traded for the seventh ro
 # the data, but short replies ("hey there") coincide. Training data may never add to them.
 SHARED_AT_SEALING = {
     "nlu_blind_a.yml": 42, "nlu_blind_b.yml": 21, "nlu_blind_c.yml": 59, "nlu_blind_e.yml": 33, "nlu_blind_f.yml": 62,
-    "nlu_blind_g.yml": 48,
+    "nlu_blind_g.yml": 48, "nlu_blind_h.yml": 54,
 }  # fmt: skip
 
 
