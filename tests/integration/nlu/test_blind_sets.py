@@ -1,10 +1,12 @@
 """The blind NLU sets of issue 11 (docs/nlu.md): printed, gated, and sealed by their hashes.
 
 Set A was measured once before any change, set B once after the second round of work,
-set C once after the third, set E once after the fourth, set F once after the sixth and
-set G once after the seventh (their first figures are in docs/nlu.md); all are development sets since. These floors are
-where each stands, raised as it improves, and never lowered. A set still sealed is read by
-nothing here but its hash check, so an edit to it, or a peek that leads to one, fails.
+set C once after the third, set E once after the fourth, set F once after the sixth, set G
+once after the seventh and set H once more after it (their first figures are in
+docs/nlu.md); all are development sets since. These floors are where each stands, raised
+as it improves and never lowered, except where a trade is named below. A set still sealed
+is read by nothing here but its hash check, so an edit to it, or a peek that leads to
+one, fails.
 """
 
 from __future__ import annotations
@@ -44,17 +46,19 @@ FLOORS = {
     "nlu_blind_f.yml": {"accuracy": 0.94, "macro_f1": 0.95, "typo_ratio": 0.96},
     # G was sealed before the seventh round and measured once after it (0.946): a development set since
     "nlu_blind_g.yml": {"accuracy": 0.945, "macro_f1": 0.95, "typo_ratio": 0.95},
+    # H was written while nothing changed the model after the seventh round, and measured once (0.944)
+    "nlu_blind_h.yml": {"accuracy": 0.94, "macro_f1": 0.95, "typo_ratio": 0.97},
 }
 # In-scope questions answered "Did you mean...?" (the target is 3%).
 MOST_FALLBACKS = {
     "nlu_blind_a.yml": 0.03, "nlu_blind_b.yml": 0.03, "nlu_blind_c.yml": 0.03, "nlu_blind_e.yml": 0.015,
-    "nlu_blind_f.yml": 0.012, "nlu_blind_g.yml": 0.01,
+    "nlu_blind_f.yml": 0.012, "nlu_blind_g.yml": 0.01, "nlu_blind_h.yml": 0.01,
 }  # fmt: skip
 # Ordinary messages given the emergency reply (first measurements: 29 of A's, 2 of B's, 7 of C's, 3 of E's, 4 of F's,
 # 6 of G's).
 MOST_FALSE_CRISES = {  # C 2 -> 4, E 2 -> 3, F 4 -> 6: traded for the seventh round's crisis recall (docs/safety.md)
     "nlu_blind_a.yml": 1, "nlu_blind_b.yml": 0, "nlu_blind_c.yml": 4, "nlu_blind_e.yml": 3, "nlu_blind_f.yml": 6,
-    "nlu_blind_g.yml": 6,
+    "nlu_blind_g.yml": 6, "nlu_blind_h.yml": 6,
 }  # fmt: skip
 # Sentences a set shares with the training data, found when it was sealed: the writers never saw
 # the data, but short replies ("hey there") coincide. Training data may never add to them.

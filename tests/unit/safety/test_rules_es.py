@@ -65,6 +65,7 @@ RULE_EXAMPLES = {
         "se está subiendo a la baranda",
         "estoy en peligro", "no estoy a salvo", "llamen a una ambulancia", "necesito ayuda ya"],
     "risk.suicide": [
+        "ya no le hallo sentido a na",
         "todo me da igual, hasta si me muero",
         "llevo meses sin ver salida",
         "sería más fácil no existir",

@@ -25,6 +25,7 @@ RULE_EXAMPLES = {
     ],
     "imminent.self_harm": ["i'm going to hurt myself tonight", "i am about to cut myself"],
     "imminent.overdose": [
+        "I took all the codeine they gave me after the c-section",
         "how many of my lithium would be too many",
         "she's going to overdose on her insulin",
         "thought I should tell someone before I swallow them",
