@@ -117,5 +117,6 @@ def markdown(rows: dict[str, dict]) -> str:
         lines.append(f"| {key} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
+
 if __name__ == "__main__":
     main()

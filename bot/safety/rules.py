@@ -132,6 +132,11 @@ def _sentences(doc) -> list[int]:
     return numbers
 
 
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether any of the token spans shares a token with [start, end)."""
+    return any(s < end and start < e for s, e in spans)
+
+
 def _near(spans: list[tuple[int, int]], start: int, end: int, sentences: list[int]) -> bool:
     """Whether a span overlaps [start, end) or shares a sentence with it.
 
@@ -139,7 +144,7 @@ def _near(spans: list[tuple[int, int]], start: int, end: int, sentences: list[in
     danger told in another sentence ("...killing me. anyway i overdosed last night").
     """
     mine = set(sentences[start:end])
-    return any((s < end and start < e) or mine & set(sentences[s:e]) for s, e in spans)
+    return _overlaps(spans, start, end) or any(mine & set(sentences[s:e]) for s, e in spans)
 
 
 @dataclass(frozen=True)
@@ -278,7 +283,7 @@ class CrisisRules:
                     _near(idioms, start, end, sentences) or (rule != "guarded.suicide" and mention is not None)
                 ):
                     continue  # silenced: by an idiom in its sentence, or a mention (never a plan: "the date is set")
-                if tier == "risk" and any(s < end and start < e for s, e in idioms):
+                if tier == "risk" and _overlaps(idioms, start, end):
                     continue  # the words of an idiom ("i want to die of embarrassment")
                 if tier == "imminent" and any(
                     s <= start and end <= e and e - s <= end - start + IDIOM_AROUND for s, e in idioms
@@ -293,11 +298,10 @@ class CrisisRules:
             return Verdict(rule, silencer, level, self._kind(rule, doc), self._about(doc, start, end))
         calm = [(start, end) for _, start, end in found["no_intent"]]
         # "no plan" says the opposite of the `now` marker "plan" inside it
-        no_intent = bool(calm) and not any(not _near(calm, s, e, []) for _, s, e in found["now"])
+        no_intent = bool(calm) and all(_overlaps(calm, s, e) for _, s, e in found["now"])
         silenced = [
-            m for t in LEVELS if t.startswith("guarded") for m in found[t]
-            if not any(start < m[2] and m[1] < end for start, end in idioms)
-        ]  # fmt: skip
+            m for t in LEVELS if t.startswith("guarded") for m in found[t] if not _overlaps(idioms, m[1], m[2])
+        ]
         if silenced and mention:  # a danger word in study, work, media or the past: a normal answer, with a pointer
             return Verdict(safe=mention, level=3, kind=self._kind(silenced[0][0], doc), no_intent=no_intent)
         return Verdict(safe=silencer, no_intent=no_intent)

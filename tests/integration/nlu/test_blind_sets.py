@@ -35,31 +35,22 @@ SEALS = {  # sha256 at sealing, 2026-12-06 (docs/nlu.md)
 }
 # Where each set stands (docs/nlu.md has the first measurements). Issue 11's targets are 0.95
 # accuracy and macro-F1, 0.85 lowest recall, 3% fallbacks, 0.9 of clean accuracy with typos.
+# Columns: accuracy, macro-F1 and accuracy with typos as a share of clean (at least); in-scope
+# questions answered "Did you mean...?" and ordinary messages given the emergency reply (at most;
+# at first measurement 29 of A's, 2 of B's, 7 of C's, 3 of E's, 4 of F's, 6 of G's and H's).
+# Traded on purpose for the seventh round's crisis recall (docs/nlu.md, docs/safety.md): C's typo
+# ratio 0.96 -> 0.955 and E's 0.97 -> 0.965, as clean accuracy rose (C 0.952 -> 0.957, E 0.934 ->
+# 0.942) and accuracy with typos held (C 0.923 -> 0.916, E 0.910 -> 0.913); false crises C 2 -> 4,
+# E 2 -> 3, F 4 -> 6.
 FLOORS = {
-    "nlu_blind_a.yml": {"accuracy": 0.97, "macro_f1": 0.975, "typo_ratio": 0.945},
-    "nlu_blind_b.yml": {"accuracy": 0.99, "macro_f1": 0.99, "typo_ratio": 0.96},
-    # Traded on purpose (docs/nlu.md, seventh round): C's typo ratio 0.96 -> 0.955 and E's 0.97 -> 0.965, as
-    # clean accuracy rose (C 0.952 -> 0.957, E 0.934 -> 0.942) and accuracy with typos held (C 0.923 -> 0.916,
-    # E 0.910 -> 0.913), for the seventh round's data; the false crises below likewise.
-    "nlu_blind_c.yml": {"accuracy": 0.955, "macro_f1": 0.96, "typo_ratio": 0.955},
-    "nlu_blind_e.yml": {"accuracy": 0.94, "macro_f1": 0.945, "typo_ratio": 0.965},
-    "nlu_blind_f.yml": {"accuracy": 0.94, "macro_f1": 0.95, "typo_ratio": 0.96},
-    # G was sealed before the seventh round and measured once after it (0.946): a development set since
-    "nlu_blind_g.yml": {"accuracy": 0.945, "macro_f1": 0.95, "typo_ratio": 0.95},
-    # H was written while nothing changed the model after the seventh round, and measured once (0.944)
-    "nlu_blind_h.yml": {"accuracy": 0.94, "macro_f1": 0.95, "typo_ratio": 0.97},
+    "nlu_blind_a.yml": (0.97, 0.975, 0.945, 0.03, 1),
+    "nlu_blind_b.yml": (0.99, 0.99, 0.96, 0.03, 0),
+    "nlu_blind_c.yml": (0.955, 0.96, 0.955, 0.03, 4),
+    "nlu_blind_e.yml": (0.94, 0.945, 0.965, 0.015, 3),
+    "nlu_blind_f.yml": (0.94, 0.95, 0.96, 0.012, 6),
+    "nlu_blind_g.yml": (0.945, 0.95, 0.95, 0.01, 6),  # sealed before the seventh round, measured once after (0.946)
+    "nlu_blind_h.yml": (0.94, 0.95, 0.97, 0.01, 6),  # written while nothing changed the model, measured once (0.944)
 }
-# In-scope questions answered "Did you mean...?" (the target is 3%).
-MOST_FALLBACKS = {
-    "nlu_blind_a.yml": 0.03, "nlu_blind_b.yml": 0.03, "nlu_blind_c.yml": 0.03, "nlu_blind_e.yml": 0.015,
-    "nlu_blind_f.yml": 0.012, "nlu_blind_g.yml": 0.01, "nlu_blind_h.yml": 0.01,
-}  # fmt: skip
-# Ordinary messages given the emergency reply (first measurements: 29 of A's, 2 of B's, 7 of C's, 3 of E's, 4 of F's,
-# 6 of G's).
-MOST_FALSE_CRISES = {  # C 2 -> 4, E 2 -> 3, F 4 -> 6: traded for the seventh round's crisis recall (docs/safety.md)
-    "nlu_blind_a.yml": 1, "nlu_blind_b.yml": 0, "nlu_blind_c.yml": 4, "nlu_blind_e.yml": 3, "nlu_blind_f.yml": 6,
-    "nlu_blind_g.yml": 6, "nlu_blind_h.yml": 6,
-}  # fmt: skip
 # Sentences a set shares with the training data, found when it was sealed: the writers never saw
 # the data, but short replies ("hey there") coincide. Training data may never add to them.
 SHARED_AT_SEALING = {
@@ -88,12 +79,12 @@ async def test_a_measured_blind_set_holds_its_floors(name: str, parse, capsys) -
     ratio = typos.result.accuracy / figures.result.accuracy
     with capsys.disabled():
         print(f"\n{figures.summary(name)}\n  with typos: {typos.result.accuracy:.3f}, {ratio:.3f} of clean")
-    floors = FLOORS[name]
-    assert figures.result.accuracy >= floors["accuracy"]
-    assert figures.result.macro_f1 >= floors["macro_f1"]
-    assert ratio >= floors["typo_ratio"]
-    assert figures.fallback_rate <= MOST_FALLBACKS[name]
-    assert figures.false_crises <= MOST_FALSE_CRISES[name]
+    accuracy, macro_f1, typo_ratio, most_fallbacks, most_false_crises = FLOORS[name]
+    assert figures.result.accuracy >= accuracy
+    assert figures.result.macro_f1 >= macro_f1
+    assert ratio >= typo_ratio
+    assert figures.fallback_rate <= most_fallbacks
+    assert figures.false_crises <= most_false_crises
 
 
 def _strings(value: object) -> list[str]:
