@@ -273,7 +273,9 @@ class CrisisRules:
         found = {tier: self._matches(tier, doc, words) for tier in TIERS}
         silencer = next((found[t][0][0] for t in SILENCERS if found[t]), None)
         mention = found["mention"][0][0] if found["mention"] else None
-        now = bool(found["now"])
+        calm = [(start, end) for _, start, end in found["no_intent"]]
+        # a `now` marker inside a statement of no intent ("plan" in "no plan") says the opposite
+        now = any(not _overlaps(calm, start, end) for _, start, end in found["now"])
         best: tuple[int, str, int, int] | None = None
         idioms = [(start, end) for _, start, end in found["idiom"]]
         sentences = _sentences(doc) if idioms else []
@@ -296,9 +298,7 @@ class CrisisRules:
         if best is not None:
             level, rule, start, end = best
             return Verdict(rule, silencer, level, self._kind(rule, doc), self._about(doc, start, end))
-        calm = [(start, end) for _, start, end in found["no_intent"]]
-        # "no plan" says the opposite of the `now` marker "plan" inside it
-        no_intent = bool(calm) and all(_overlaps(calm, s, e) for _, s, e in found["now"])
+        no_intent = bool(calm) and not now
         silenced = [
             m for t in LEVELS if t.startswith("guarded") for m in found[t] if not _overlaps(idioms, m[1], m[2])
         ]

@@ -178,3 +178,8 @@ def test_accents_are_optional(rules: crisis_rules.CrisisRules) -> None:
 @pytest.mark.parametrize("text", ["no es que vaya a hacer nada", "no tengo ningún plan", "nunca haría nada"])
 def test_a_stated_lack_of_intent_in_spanish(rules, text: str) -> None:
     assert rules.check_text(text).no_intent
+
+
+def test_the_plan_in_no_plan_lifts_nothing(rules) -> None:
+    assert rules.check_text("pienso en el suicidio pero no tengo ningún plan").level == 2
+    assert rules.check_text("pienso en el suicidio y ya tengo un plan").level == 1

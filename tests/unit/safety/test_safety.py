@@ -259,6 +259,11 @@ def test_a_stated_lack_of_intent_grades_a_classifier_crisis_as_level_2(rules, te
     assert crisis_rules.decide("crisis", crisis_rules.Verdict(), 0.9, 0.2)["level"] == 1
 
 
+def test_the_plan_in_no_plan_lifts_nothing(rules) -> None:
+    assert rules.check_text("I have thoughts of suicide most days but no plan").level == 2
+    assert rules.check_text("I have thoughts of suicide and a plan").level == 1
+
+
 def test_a_stated_lack_of_intent_never_lowers_a_rule_or_a_now_marker(rules) -> None:
     assert rules.check_text("i have the pills ready for tonight but i'm not going to do anything").level == 1
     tonight = rules.check_text("i wish i wouldn't wake up, no plan, but tonight feels different")
