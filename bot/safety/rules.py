@@ -30,7 +30,10 @@ GAP = 3  # how many tokens `...` may skip
 # Tiers whose match escalates, with the level each gives; `now` lifts a level 2 to 1.
 LEVELS = {"imminent": 1, "risk": 2, "guarded": 1, "guarded_risk": 2}
 SILENCERS = ("idiom", "mention")
-TIERS = (*LEVELS, "now", "no_intent", *SILENCERS)
+TIERS = (*LEVELS, "now", "no_intent", "joke", *SILENCERS)
+# Kinds of danger a laugh in the same sentence turns into banter ("i'll murder him lol, he ate my
+# leftovers"). Never a danger to the writer: laughter is also how people tell the worst things.
+JOKABLE = frozenset({"harm_to_others"})
 KINDS = frozenset({
     "suicide", "self_harm", "overdose", "medical", "violence", "domestic_violence", "child_abuse",
     "harm_to_others", "danger_now",
@@ -278,7 +281,9 @@ class CrisisRules:
         now = any(not _overlaps(calm, start, end) for _, start, end in found["now"])
         best: tuple[int, str, int, int] | None = None
         idioms = [(start, end) for _, start, end in found["idiom"]]
-        sentences = _sentences(doc) if idioms else []
+        jokes = [(start, end) for _, start, end in found["joke"]]
+        sentences = _sentences(doc) if idioms or jokes else []
+        joked = None
         for tier, level in LEVELS.items():
             for rule, start, end in found[tier]:
                 if tier.startswith("guarded") and (
@@ -291,6 +296,12 @@ class CrisisRules:
                     s <= start and end <= e and e - s <= end - start + IDIOM_AROUND for s, e in idioms
                 ):
                     continue  # wholly inside an idiom hugging it ("i shot myself in the foot")
+                if (
+                    tier in ("imminent", "guarded") and rule.split(".", 1)[1] in JOKABLE and not now
+                    and _near(jokes, start, end, sentences)
+                ):  # fmt: skip
+                    joked = joked or found["joke"][0][0]
+                    continue  # a threat told with a laugh in its sentence, and no time or means: banter
                 if level == 2 and now:
                     level = 1
                 if best is None or level < best[0]:
@@ -304,7 +315,7 @@ class CrisisRules:
         ]
         if silenced and mention:  # a danger word in study, work, media or the past: a normal answer, with a pointer
             return Verdict(safe=mention, level=3, kind=self._kind(silenced[0][0], doc), no_intent=no_intent)
-        return Verdict(safe=silencer, no_intent=no_intent)
+        return Verdict(safe=silencer or joked, no_intent=no_intent)
 
     def check_text(self, text: str) -> Verdict:
         return self.check(self.doc(text))

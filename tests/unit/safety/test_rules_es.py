@@ -102,6 +102,7 @@ RULE_EXAMPLES = {
 LEVELS = [
     ("me quiero morir", 2), ("me quiero morir, ya tengo las pastillas", 1), ("quiero matarme", 1),
     ("ya no puedo más", 2), ("ya no puedo más, es hoy", 1), ("mi novio me está pegando ahorita", 1),
+    ("te voy a matar jaja, no es broma", 1), ("te voy a matar", 1), ("me vas a matar", 1),
 ]  # fmt: skip
 
 NOT_DANGER = [
@@ -125,6 +126,7 @@ NOT_DANGER = [
     "mataría por un café ahora mismo", "los madrugones me matan",
     "estudio psicología y quiero saber sobre prevención del suicidio", "vi una serie sobre suicidio",
     "voy a matar a mi hermano si se vuelve a comer mis papas jaja",
+    "te voy a matar si no me llamas después de tu cita jajaja", "un día de estos la ahorco jaja, me saca de quicio",
     "i want to know if i can text my therapist", "my therapist is from mexico",
 ]  # fmt: skip
 

@@ -166,6 +166,11 @@ NOT_DANGER = [
     "i'm giving my cat away to a good home before i move house",
     "i was ready to throttle my brother when he lost my keys",
     "i'm thinking about jumping at the chance to see her twice a week",
+    "what's the least awkward way to end it with my counsellor", "how do we end it properly after two years",
+    "it's not working, what's the most polite way to end things", "my GP pushed me into grief counselling",
+    "how do i end it without hurting her feelings", "i could strangle my brother, he told everyone i'm in therapy",
+    "i was in an abusive relationship before, it's over now. can therapy help with that?",
+    "can a therapist help heal the damage from past abusive relationships",
 ]  # fmt: skip
 
 
@@ -236,6 +241,34 @@ def test_an_idiom_silences_only_its_own_sentence(rules: crisis_rules.CrisisRules
     assert verdict.danger == danger and verdict.level == 1
     idiom_alone = text.replace("\n", " ").split(".")[0]
     assert rules.check_text(idiom_alone).level is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'll murder my brother lol he ate my leftovers AGAIN",
+        "flatmate ate my noodles again, im gonna kill him lmao",
+        "my sister ate the last of my birthday cake, I'm going to murder her 😂",
+    ],
+)
+def test_a_threat_told_with_a_laugh_is_banter(rules: crisis_rules.CrisisRules, text: str) -> None:
+    verdict = rules.check_text(text)
+    assert verdict.level is None and verdict.safe == "joke.laughs"
+    assert crisis_rules.decide("crisis", verdict, 0.9, 0.2)["crisis"] is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "lol i'm going to kill him tonight",  # a time
+        "lol i'm going to stab my neighbour, i've got the knife",  # means
+        "i'm going to kill myself lol",  # danger to the writer
+        "my husband is hitting me lol",  # violence against the writer
+        "lol i'm going to kill him. i mean it",
+    ],
+)
+def test_a_laugh_never_silences_danger_to_the_writer_or_a_threat_with_time_or_means(rules, text: str) -> None:
+    assert rules.check_text(text).level == 1
 
 
 def test_an_idiom_still_silences_danger_words_in_its_sentence(rules: crisis_rules.CrisisRules) -> None:
