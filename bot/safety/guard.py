@@ -25,6 +25,11 @@ logger = logging.getLogger(__name__)
 # A button's payload: "/intent" or "/intent{json}", nothing more (bot/content/replies.py makes them).
 PAYLOAD = re.compile(r"^/\w+(\{.*\})?$", re.DOTALL)
 _PAYLOAD_PUNCTUATION = re.compile(r'[/{}\[\]":,_@\\]+')
+# A classifier crisis with no rule behind it, in this many words or fewer and below this
+# confidence, is graded level 2: too little text to tell imminence ("ya", "Maria here", "cant
+# anymore"), so the check-in asks; "took them all" (0.99) stays level 1 (docs/safety.md).
+BRIEF_WORDS, BRIEF_SURE = 3, 0.98
+_WORD = re.compile(r"\w+")
 
 
 def _strings(value: Any) -> list[str]:
@@ -160,7 +165,9 @@ class CrisisGuard(GraphComponent):
         elif spanish is not None and spanish.safe and english_level == 3 and not verdict.safe:
             verdict = spanish  # a Spanish idiom or mention overrules the classifier as an English one does
         predicted = dict(message.get(INTENT) or {})
-        record = decide(predicted.get("name"), verdict, float(predicted.get("confidence") or 0.0), self.threshold)
+        confidence = float(predicted.get("confidence") or 0.0)
+        brief = len(_WORD.findall(text)) <= BRIEF_WORDS and confidence < BRIEF_SURE
+        record = decide(predicted.get("name"), verdict, confidence, self.threshold, brief)
         if record is not None and record.get("crisis") and record["layer"] == "classifier":
             record["about"] = self.rules.about_all(doc if doc is not None else self.rules.doc(text))
         if tongue != language.ENGLISH and not (record and record.get("crisis") and record["layer"] != "classifier"):

@@ -380,13 +380,15 @@ def spanish_rules() -> CrisisRules | None:
 
 
 def decide(
-    intent: str | None, verdict: Verdict, confidence: float = 1.0, threshold: float = 0.0
+    intent: str | None, verdict: Verdict, confidence: float = 1.0, threshold: float = 0.0, brief: bool = False
 ) -> Dict[str, Any] | None:
     """Combine the classifier's intent with the rules into the `safety` record, or None.
 
     A rule's level stands; a classifier `crisis` counts at or above `threshold` and
     then is level 1 (when in doubt, the higher level), or level 2 when the writer says
-    there is no plan or intent and nothing in the message is imminent (`no_intent`). An
+    there is no plan or intent and nothing in the message is imminent (`no_intent`), or
+    when the message is too `brief` for the classifier to know ("ya", "Maria here"): the
+    check-in asks, and "I need help now" escalates. An
     idiom or a mention overrules a classifier `crisis` only when no danger rule
     matched: danger rules name present danger, so a missed crisis (worse than a false
     alarm) needs a danger phrase no rule knows.
@@ -407,7 +409,7 @@ def decide(
     if verdict.level == 3:
         return {"crisis": False, "level": 3, "layer": "rules", "rule": None, "overruled_by": verdict.safe}
     if classifier:
-        level = 2 if verdict.no_intent else 1
+        level = 2 if verdict.no_intent or brief else 1
         return {"crisis": True, "level": level, "layer": "classifier", "rule": None, "kind": None, "about": "self"}
     if intent == CRISIS_INTENT:
         return {"crisis": False, "layer": "classifier", "rule": None, "below_threshold": round(confidence, 3)}

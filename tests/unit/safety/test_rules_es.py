@@ -63,7 +63,8 @@ RULE_EXAMPLES = {
         "estoy atrapada dentro del carro",
         "el agua ya me llega a las rodillas",
         "se está subiendo a la baranda",
-        "estoy en peligro", "no estoy a salvo", "llamen a una ambulancia", "necesito ayuda ya"],
+        "estoy en peligro", "no estoy a salvo", "llamen a una ambulancia", "necesito ayuda ya",
+        "sos", "vengan rápido por favor", "ven rápido"],
     "risk.suicide": [
         "ya no le hallo sentido a na",
         "todo me da igual, hasta si me muero",

@@ -61,7 +61,7 @@ RULE_EXAMPLES = {
     ],
     "imminent.danger_now": [
         "i'm in danger", "i'm not safe at home", "please call an ambulance now", "someone call 999 now",
-        "calling 000 please", "I need help now",
+        "calling 000 please", "I need help now", "SOS", "come quick please!", "send someone now",
     ],
     "risk.suicide": [
         "what's the point of any of it",
@@ -395,6 +395,17 @@ def test_forced_crisis_survives_the_fallback_classifier(rules, nlp) -> None:
     guard.CrisisGuard(rules).process([message])
     FallbackClassifier({"threshold": 0.3, "ambiguity_threshold": 0.05}).process([message])
     assert message.get("intent") == {"name": "crisis", "confidence": 1.0}
+
+
+@pytest.mark.parametrize(
+    ("text", "confidence", "level"),
+    [("ya", 0.94, 2), ("Maria here", 0.83, 2), ("took them all", 0.99, 1), ("Maria here, quick question", 0.9, 1)],
+)
+def test_a_brief_message_only_the_classifier_doubts_gets_the_check_in(rules, nlp, text, confidence, level) -> None:
+    message = _message(text, "crisis", nlp)
+    message.set("intent", {"name": "crisis", "confidence": confidence}, add_to_output=True)
+    guard.CrisisGuard(rules, threshold=0.2).process([message])
+    assert message.get("safety")["level"] == level and message.get("safety")["layer"] == "classifier"
 
 
 def test_guard_overrules_a_classifier_crisis_on_an_idiom(rules, nlp) -> None:
