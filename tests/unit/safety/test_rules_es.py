@@ -127,7 +127,9 @@ NOT_DANGER = [
     "mataría por un café ahora mismo", "los madrugones me matan",
     "estudio psicología y quiero saber sobre prevención del suicidio", "vi una serie sobre suicidio",
     "voy a matar a mi hermano si se vuelve a comer mis papas jaja",
-    "te voy a matar si no me llamas después de tu cita jajaja", "un día de estos la ahorco jaja, me saca de quicio",
+    "te voy a matar si no me llamas después de tu cita jajaja", "este tráfico me va a matar, llegué tarde",
+    "esta dieta me está matando", "ese partido me tuvo al borde del infarto", "si me cambian la cita otra vez me da un infarto",
+    "estoy que me tiro por la ventana con la tarea de física", "me dio un ataque de ansiedad en el súper, ya pasó", "un día de estos la ahorco jaja, me saca de quicio",
     "i want to know if i can text my therapist", "my therapist is from mexico",
 ]  # fmt: skip
 

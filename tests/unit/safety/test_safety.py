@@ -171,6 +171,7 @@ NOT_DANGER = [
     "how do i end it without hurting her feelings", "i could strangle my brother, he told everyone i'm in therapy",
     "i was in an abusive relationship before, it's over now. can therapy help with that?",
     "can a therapist help heal the damage from past abusive relationships",
+    "taking a knife skills class at the community centre, great for my anxiety",
 ]  # fmt: skip
 
 
