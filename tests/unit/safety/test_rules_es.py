@@ -104,6 +104,7 @@ LEVELS = [
     ("me quiero morir", 2), ("me quiero morir, ya tengo las pastillas", 1), ("quiero matarme", 1),
     ("ya no puedo más", 2), ("ya no puedo más, es hoy", 1), ("mi novio me está pegando ahorita", 1),
     ("te voy a matar jaja, no es broma", 1), ("te voy a matar", 1), ("me vas a matar", 1),
+    ("me rasgué con un compás", 2), ("me muerdo las manos hasta hacerme heridas", 2),
 ]  # fmt: skip
 
 NOT_DANGER = [
@@ -129,7 +130,9 @@ NOT_DANGER = [
     "voy a matar a mi hermano si se vuelve a comer mis papas jaja",
     "te voy a matar si no me llamas después de tu cita jajaja", "este tráfico me va a matar, llegué tarde",
     "esta dieta me está matando", "ese partido me tuvo al borde del infarto", "si me cambian la cita otra vez me da un infarto",
-    "estoy que me tiro por la ventana con la tarea de física", "me dio un ataque de ansiedad en el súper, ya pasó", "un día de estos la ahorco jaja, me saca de quicio",
+    "estoy que me tiro por la ventana con la tarea de física", "me dio un ataque de ansiedad en el súper, ya pasó",
+    "la chamba me está matando", "me mata tener que esperar media hora", "¿cómo se mata una langosta sin que sufra?",
+    "mi terapeuta me mató con una pregunta", "mi mamá tuvo un derrame cerebral hace dos años y ya se recuperó", "un día de estos la ahorco jaja, me saca de quicio",
     "i want to know if i can text my therapist", "my therapist is from mexico",
 ]  # fmt: skip
 

@@ -172,6 +172,8 @@ NOT_DANGER = [
     "i was in an abusive relationship before, it's over now. can therapy help with that?",
     "can a therapist help heal the damage from past abusive relationships",
     "taking a knife skills class at the community centre, great for my anxiety",
+    "my ex had a stroke last year and it stirred up a lot", "my therapist told me to overdose on self care",
+    "can i crash on my friend's couch the night before my session",
 ]  # fmt: skip
 
 
