@@ -30,6 +30,10 @@ _PAYLOAD_PUNCTUATION = re.compile(r'[/{}\[\]":,_@\\]+')
 # anymore"), so the check-in asks; "took them all" (0.99) stays level 1 (docs/safety.md).
 BRIEF_WORDS, BRIEF_SURE = 3, 0.98
 _WORD = re.compile(r"\w+")
+# Small talk the classifier knows in Spanish ("gracias", "chao", "no gracias"), in this many words
+# or fewer, is answered as such, in English, rather than with the reply for a language Alliance
+# can't read; a longer message is a question ("Buenos días, ¿me podría ayudar...?").
+SMALL_TALK, SMALL_TALK_WORDS = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge"}), 4
 
 
 def _strings(value: Any) -> list[str]:
@@ -170,7 +174,11 @@ class CrisisGuard(GraphComponent):
         record = decide(predicted.get("name"), verdict, confidence, self.threshold, brief)
         if record is not None and record.get("crisis") and record["layer"] == "classifier":
             record["about"] = self.rules.about_all(doc if doc is not None else self.rules.doc(text))
-        if tongue != language.ENGLISH and not (record and record.get("crisis") and record["layer"] != "classifier"):
+        crisis = bool(record and record.get("crisis"))
+        small_talk = predicted.get("name") in SMALL_TALK and len(_WORD.findall(text)) <= SMALL_TALK_WORDS
+        if tongue == language.SPANISH and small_talk and not crisis:
+            record = None
+        elif tongue != language.ENGLISH and not (record and record.get("crisis") and record["layer"] != "classifier"):
             # Alliance can't read it: one reply, in English and Spanish, with the emergency number.
             # A Spanish crisis the classifier alone saw still gets the Spanish crisis reply.
             if record and record.get("crisis") and tongue == language.SPANISH:

@@ -129,10 +129,12 @@ NOT_DANGER = [
     "estudio psicología y quiero saber sobre prevención del suicidio", "vi una serie sobre suicidio",
     "voy a matar a mi hermano si se vuelve a comer mis papas jaja",
     "te voy a matar si no me llamas después de tu cita jajaja", "este tráfico me va a matar, llegué tarde",
-    "esta dieta me está matando", "ese partido me tuvo al borde del infarto", "si me cambian la cita otra vez me da un infarto",
-    "estoy que me tiro por la ventana con la tarea de física", "me dio un ataque de ansiedad en el súper, ya pasó",
+    "esta dieta me está matando", "ese partido me tuvo al borde del infarto",
+    "si me cambian la cita otra vez me da un infarto", "estoy que me tiro por la ventana con la tarea de física",
+    "me dio un ataque de ansiedad en el súper, ya pasó",
     "la chamba me está matando", "me mata tener que esperar media hora", "¿cómo se mata una langosta sin que sufra?",
-    "mi terapeuta me mató con una pregunta", "mi mamá tuvo un derrame cerebral hace dos años y ya se recuperó", "un día de estos la ahorco jaja, me saca de quicio",
+    "mi terapeuta me mató con una pregunta", "mi mamá tuvo un derrame cerebral hace dos años y ya se recuperó",
+    "un día de estos la ahorco jaja, me saca de quicio",
     "i want to know if i can text my therapist", "my therapist is from mexico",
 ]  # fmt: skip
 

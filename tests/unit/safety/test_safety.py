@@ -411,6 +411,20 @@ def test_a_brief_message_only_the_classifier_doubts_gets_the_check_in(rules, nlp
     assert message.get("safety")["level"] == level and message.get("safety")["layer"] == "classifier"
 
 
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [("chao, hasta luego", "goodbye", "goodbye"), ("muchas gracias", "thank", "thank"),
+     ("¿puedo mandarle mensajes a mi psicóloga entre sesiones?", "faq_texting", "out_of_scope")],
+)  # fmt: skip
+def test_spanish_small_talk_is_answered_and_spanish_questions_get_the_language_reply(
+    rules, nlp, text: str, intent: str, expected: str
+) -> None:
+    message = _message(text, intent, nlp)
+    guard.CrisisGuard(rules).process([message])
+    assert message.get("intent")["name"] == expected
+    assert (message.get("safety") or {}).get("layer") == (None if expected == intent else "language")
+
+
 def test_guard_overrules_a_classifier_crisis_on_an_idiom(rules, nlp) -> None:
     message = _message("this commute is killing me", "crisis", nlp)
     guard.CrisisGuard(rules).process([message])
