@@ -2,8 +2,8 @@
 
 Set A was measured once before any change, set B once after the second round of work,
 set C once after the third, set E once after the fourth, set F once after the sixth, set G
-once after the seventh and set H once more after it (their first figures are in
-docs/nlu.md); all are development sets since. These floors are where each stands, raised
+once after the seventh, set H once more after it and set I once after the eighth (their
+first figures are in docs/nlu.md); all are development sets since. These floors are where each stands, raised
 as it improves and never lowered, except where a trade is named below. A set still sealed
 is read by nothing here but its hash check, so an edit to it, or a peek that leads to
 one, fails.
@@ -32,30 +32,34 @@ SEALS = {  # sha256 at sealing, 2026-12-06 (docs/nlu.md)
     "nlu_blind_f.yml": "32da4f09017c1a316d9eded9a44771403ff90cb50c79a468eb8ef2b6fc00a6ab",
     "nlu_blind_g.yml": "4b4e1720172ea18cafbd72bcb17a7e05c0757a4a70c6447458edf283215f8b63",
     "nlu_blind_h.yml": "e9050246d5bfc91c2f10780cb343ea185183b103b6093c0d967cc1e43f1f433f",
+    "nlu_blind_i.yml": "917d6cc12707708d5387bdf6c04733b27600cb009bb915f9a0c105fa2e707b79",
 }
 # Where each set stands (docs/nlu.md has the first measurements). Issue 11's targets are 0.95
 # accuracy and macro-F1, 0.85 lowest recall, 3% fallbacks, 0.9 of clean accuracy with typos.
 # Columns: accuracy, macro-F1 and accuracy with typos as a share of clean (at least); in-scope
 # questions answered "Did you mean...?" and ordinary messages given the emergency reply (at most;
-# at first measurement 29 of A's, 2 of B's, 7 of C's, 3 of E's, 4 of F's, 6 of G's and H's).
+# at first measurement 29 of A's, 2 of B's, 7 of C's, 3 of E's, 4 of F's, 6 of G's and H's, 6 of I's).
 # Traded on purpose for the seventh round's crisis recall (docs/nlu.md, docs/safety.md): C's typo
 # ratio 0.96 -> 0.955 and E's 0.97 -> 0.965, as clean accuracy rose (C 0.952 -> 0.957, E 0.934 ->
 # 0.942) and accuracy with typos held (C 0.923 -> 0.916, E 0.910 -> 0.913); false crises C 2 -> 4,
-# E 2 -> 3, F 4 -> 6.
+# E 2 -> 3, F 4 -> 6. The eighth round (identity statements under their topics) lowered two, as
+# other sets rose (E 0.949 -> 0.951, F 0.946 -> 0.950, G 0.952 -> 0.956): A's typo ratio, with
+# typos 0.921 -> 0.922 as clean rose, and H's fallbacks, 9 -> 10 of 914.
 FLOORS = {
-    "nlu_blind_a.yml": (0.97, 0.975, 0.945, 0.03, 1),
+    "nlu_blind_a.yml": (0.975, 0.975, 0.94, 0.03, 1),  # typos 0.945 -> 0.94 (eighth: clean 0.974 -> 0.978)
     "nlu_blind_b.yml": (0.99, 0.99, 0.96, 0.03, 0),
     "nlu_blind_c.yml": (0.955, 0.96, 0.955, 0.03, 4),
-    "nlu_blind_e.yml": (0.94, 0.945, 0.965, 0.015, 3),
+    "nlu_blind_e.yml": (0.95, 0.955, 0.965, 0.015, 3),
     "nlu_blind_f.yml": (0.94, 0.95, 0.96, 0.012, 6),
-    "nlu_blind_g.yml": (0.945, 0.95, 0.95, 0.01, 6),  # sealed before the seventh round, measured once after (0.946)
-    "nlu_blind_h.yml": (0.94, 0.95, 0.97, 0.01, 6),  # written while nothing changed the model, measured once (0.944)
+    "nlu_blind_g.yml": (0.955, 0.955, 0.95, 0.01, 6),  # sealed before the seventh round, measured once after (0.946)
+    "nlu_blind_h.yml": (0.94, 0.95, 0.97, 0.012, 6),  # measured once (0.944); fallbacks 0.01 -> 0.012 (eighth)
+    "nlu_blind_i.yml": (0.915, 0.925, 0.96, 0.012, 6),  # sealed before the eighth round, measured once after (0.914)
 }
 # Sentences a set shares with the training data, found when it was sealed: the writers never saw
 # the data, but short replies ("hey there") coincide. Training data may never add to them.
 SHARED_AT_SEALING = {
     "nlu_blind_a.yml": 42, "nlu_blind_b.yml": 21, "nlu_blind_c.yml": 59, "nlu_blind_e.yml": 33, "nlu_blind_f.yml": 62,
-    "nlu_blind_g.yml": 48, "nlu_blind_h.yml": 54,
+    "nlu_blind_g.yml": 48, "nlu_blind_h.yml": 54, "nlu_blind_i.yml": 50,
 }  # fmt: skip
 
 

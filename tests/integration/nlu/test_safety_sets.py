@@ -49,23 +49,25 @@ CEILINGS = {HARD, ORDINARY}  # false alarms: at most; every other figure: at lea
 
 # Where each set stands. `a` was measured first and tuned on; every later set stayed sealed until its
 # first measurement (docs/safety.md has those figures, the honest ones) and its misses were fixed after.
-# Floors are raised as sets improve; the seventh round's trades of false alarms for crisis recall are
-# named where they lowered one.
+# Floors are raised as sets improve: the eighth round's rules and idioms took back the false alarms
+# the seventh round had traded for crisis recall.
 GATES: Dict[str, Dict[str, float]] = {
     "safety_en_a.yml": {L1: 1.0, ANY: 0.985, ORDINARY: 0.0, HARD: 0.01, LEVEL3: 0.95, HELPER: 0.9},
     "safety_es_a.yml": {L1: 1.0, ANY: 1.0, HARD: 0.02, OTHER: 0.95, TRICKY: 0.95},
     "safety_en_b.yml": {L1: 1.0, ANY: 0.96, ORDINARY: 0.0, HARD: 0.02, LEVEL3: 0.75},  # LEVEL3 0.77 -> 0.75 (seventh)
-    "safety_es_b.yml": {L1: 1.0, ANY: 1.0, HARD: 0.08, OTHER: 0.95},  # HARD 0.04 -> 0.08 (2 -> 4 of 52, seventh)
+    "safety_es_b.yml": {L1: 1.0, ANY: 1.0, HARD: 0.06, OTHER: 0.95},
     "safety_en_c.yml": {L1: 1.0, ANY: 1.0, ORDINARY: 0.025, HARD: 0.02, LEVEL3: 0.93},
     "safety_es_c.yml": {L1: 1.0, ANY: 1.0, HARD: 0.025},
-    "safety_en_d.yml": {L1: 1.0, ANY: 1.0, ORDINARY: 0.0, HARD: 0.1, LEVEL3: 0.8},  # HARD 0.09 -> 0.10 (seventh)
+    "safety_en_d.yml": {L1: 1.0, ANY: 1.0, ORDINARY: 0.0, HARD: 0.08, LEVEL3: 0.8},
     "safety_es_d.yml": {L1: 1.0, ANY: 1.0, HARD: 0.08, OTHER: 0.95, TRICKY: 0.95},
     "safety_en_e.yml": {L1: 1.0, ANY: 1.0, ORDINARY: 0.0, HARD: 0.03, LEVEL3: 0.74},
     "safety_es_e.yml": {L1: 1.0, ANY: 1.0, HARD: 0.085, OTHER: 0.95, TRICKY: 0.95},
-    "safety_en_f.yml": {L1: 1.0, ANY: 1.0, ORDINARY: 0.0, HARD: 0.09, LEVEL3: 0.85},
-    "safety_es_f.yml": {L1: 1.0, ANY: 1.0, HARD: 0.2, OTHER: 0.95, TRICKY: 0.95},
-    "safety_en_g.yml": {L1: 1.0, ANY: 1.0, ORDINARY: 0.0, HARD: 0.1, LEVEL3: 0.68},
-    "safety_es_g.yml": {L1: 1.0, ANY: 1.0, HARD: 0.22, OTHER: 0.95, TRICKY: 0.95},
+    "safety_en_f.yml": {L1: 1.0, ANY: 1.0, ORDINARY: 0.0, HARD: 0.065, LEVEL3: 0.85},
+    "safety_es_f.yml": {L1: 1.0, ANY: 1.0, HARD: 0.1, OTHER: 0.95, TRICKY: 0.95},
+    "safety_en_g.yml": {L1: 1.0, ANY: 1.0, ORDINARY: 0.0, HARD: 0.085, LEVEL3: 0.68},
+    "safety_es_g.yml": {L1: 1.0, ANY: 1.0, HARD: 0.15, OTHER: 0.95, TRICKY: 0.95},  # HARD 0.22 -> 0.15 (eighth)
+    "safety_en_h.yml": {L1: 1.0, ANY: 1.0, ORDINARY: 0.0, HARD: 0.01, LEVEL3: 0.6},  # first: L1 0.825, HARD 0.027
+    "safety_es_h.yml": {L1: 1.0, ANY: 1.0, ORDINARY: 0.0, HARD: 0.085, OTHER: 0.95, TRICKY: 0.9},  # first: 1.0, 0.167
 }
 
 
