@@ -286,6 +286,9 @@ def test_an_idiom_still_silences_danger_words_in_its_sentence(rules: crisis_rule
         "I would never act on it",
         "no plan or anything",
         "I'm not in any danger",
+        "heartbroken. ill be ok eventually i guess",
+        "Nothing dramatic, just grey.",
+        "i shouted at my kids. theyre fine, i apologised",
     ],
 )
 def test_a_stated_lack_of_intent_grades_a_classifier_crisis_as_level_2(rules, text: str) -> None:
