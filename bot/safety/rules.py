@@ -34,6 +34,9 @@ TIERS = (*LEVELS, "now", "no_intent", "joke", *SILENCERS)
 # Kinds of danger a laugh in the same sentence turns into banter ("i'll murder him lol, he ate my
 # leftovers"). Never a danger to the writer: laughter is also how people tell the worst things.
 JOKABLE = frozenset({"harm_to_others"})
+# Mentions that say nothing about a danger told beside them ("I'm a teacher", "my therapist... my
+# appointment"): they silence danger words but overrule the classifier only where they silenced one.
+WEAK_MENTIONS = frozenset({"mention.study_and_work", "mention.therapy_topics"})
 KINDS = frozenset({
     "suicide", "self_harm", "overdose", "medical", "violence", "domestic_violence", "child_abuse",
     "harm_to_others", "danger_now",
@@ -274,8 +277,9 @@ class CrisisRules:
         """The highest level any rule gives the message (when in doubt, the higher level)."""
         words = self.words(doc)
         found = {tier: self._matches(tier, doc, words) for tier in TIERS}
-        silencer = next((found[t][0][0] for t in SILENCERS if found[t]), None)
-        mention = found["mention"][0][0] if found["mention"] else None
+        mentions = [rule for rule, _, _ in found["mention"]]
+        mention = next((m for m in mentions if m not in WEAK_MENTIONS), mentions[0] if mentions else None)
+        silencer = found["idiom"][0][0] if found["idiom"] else mention
         calm = [(start, end) for _, start, end in found["no_intent"]]
         # a `now` marker inside a statement of no intent ("plan" in "no plan") says the opposite
         now = any(not _overlaps(calm, start, end) for _, start, end in found["now"])
@@ -391,7 +395,8 @@ def decide(
     check-in asks, and "I need help now" escalates. An
     idiom or a mention overrules a classifier `crisis` only when no danger rule
     matched: danger rules name present danger, so a missed crisis (worse than a false
-    alarm) needs a danger phrase no rule knows.
+    alarm) needs a danger phrase no rule knows; a mention of work, study or therapy
+    itself (`WEAK_MENTIONS`) overrules it only where it silenced a danger word.
     """
     classifier = intent == CRISIS_INTENT and confidence >= threshold
     if verdict.level in (1, 2):
@@ -400,10 +405,11 @@ def decide(
             "rule": verdict.danger, "kind": verdict.kind, "about": verdict.about,
         }  # fmt: skip
     mention = verdict.level == 3 or (verdict.safe or "").startswith("mention.")
-    # A mention of someone's work or study overrules the classifier only where it silenced a danger
-    # word (level 3): "I'm a teacher" says nothing about the student whose goodbye the teacher reports.
-    at_work = (verdict.safe or "").startswith("mention.study_and_work") and verdict.level != 3
-    if classifier and verdict.safe and not at_work:
+    # A weak mention overrules the classifier only where it silenced a danger word (level 3): "I'm a
+    # teacher" says nothing about the student whose goodbye the teacher reports, and "my therapist...
+    # my appointment" nothing about the overdose told in the same message.
+    idle_mention = verdict.safe in WEAK_MENTIONS and verdict.level != 3
+    if classifier and verdict.safe and not idle_mention:
         record = {"crisis": False, "layer": "classifier", "rule": None, "overruled_by": verdict.safe}
         return {**record, "level": 3} if mention else record
     if verdict.level == 3:

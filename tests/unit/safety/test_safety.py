@@ -310,15 +310,20 @@ def test_a_stated_lack_of_intent_never_lowers_a_rule_or_a_now_marker(rules) -> N
     assert not rules.check_text("not going to do anything tonight").no_intent
 
 
-def test_a_mention_of_work_overrules_the_classifier_only_where_it_silenced_a_danger_word(rules) -> None:
+def test_a_weak_mention_overrules_the_classifier_only_where_it_silenced_a_danger_word(rules) -> None:
     teacher = rules.check_text("I'm a teacher. A student emailed me to say goodbye and that I won't see her Monday.")
     assert teacher.safe == "mention.study_and_work" and teacher.level is None
     assert crisis_rules.decide("crisis", teacher, 0.97, 0.2)["crisis"]
     nurse = rules.check_text("I'm a nurse and I read about suicide risk for my course")
     assert nurse.level == 3 and not crisis_rules.decide("crisis", nurse, 0.97, 0.2)["crisis"]
-    past = rules.check_text("years ago, when I was a teenager, things were rough")
-    if past.safe and past.safe.startswith("mention."):
-        assert not crisis_rules.decide("crisis", past, 0.97, 0.2)["crisis"]
+    # Danger told inside a question about therapy: the therapy words silence nothing, so the classifier stands.
+    inside = rules.check_text(
+        "I took 40 of my sertraline tablets at 9. It is now 10. Should I tell my therapist at my appointment on Friday?"
+    )
+    assert crisis_rules.decide("crisis", crisis_rules.Verdict(safe="mention.therapy_topics"), 0.97, 0.2)[
+        "crisis"
+    ]
+    assert inside.level == 1 or crisis_rules.decide("crisis", inside, 0.97, 0.2)["crisis"]
 
 
 def test_pattern_language_expands_contractions_phrases_and_gaps(nlp) -> None:
@@ -355,6 +360,8 @@ def test_bad_rule_file_fails_with_the_rule_name(nlp) -> None:
         ("crisis", 0.2, crisis_rules.Verdict(), {"crisis": False, "below_threshold": 0.2}),
         ("crisis", 0.9, crisis_rules.Verdict(safe="idiom.idioms"), {"crisis": False, "overruled_by": "idiom.idioms"}),
         ("crisis", 0.9, crisis_rules.Verdict(safe="mention.long_past"), {"crisis": False, "level": 3}),
+        ("crisis", 0.9, crisis_rules.Verdict(safe="mention.therapy_topics"), {"crisis": True, "level": 1}),
+        ("crisis", 0.9, crisis_rules.Verdict(safe="mention.long_past", level=3), {"crisis": False, "level": 3}),
         ("faq_texting", 0.9, crisis_rules.Verdict(safe="mention.long_past", level=3), {"crisis": False, "level": 3}),
         ("faq_texting", 0.9, crisis_rules.Verdict(safe="idiom.idioms"), None),
         ("greet", 0.9, crisis_rules.Verdict(), None),
