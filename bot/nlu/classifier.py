@@ -10,8 +10,10 @@ threshold, not calibrated probabilities.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import re
 import zipfile
 from functools import lru_cache
 from pathlib import Path
@@ -25,13 +27,14 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.constants import TOKENS_NAMES
+from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu import identity
-from bot.safety import language
-from bot.safety.rules import danger_words
+from bot.safety import CRISIS_INTENT, language
+from bot.safety.rules import danger_words, fold_accents
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +48,33 @@ ARCHIVE_FORMAT = "alliance.linear_intent_classifier"
 # 3: with the training words and their lemmas, for the speller (Speller). Versions 1 and 2 load without it.
 ARCHIVE_VERSION = 3
 READABLE_VERSIONS = (1, 2, 3)
+
+
+_SENTENCE_END = re.compile(r"[.!?;\n]+")
+
+
+LEXICON_FILE = Path(__file__).with_name("danger_lexicon.txt")
+
+
+@lru_cache(maxsize=1)
+def danger_lexicon() -> frozenset[str]:
+    """The words a sentence needs before its reading alone as `crisis` counts (danger_lexicon.txt)."""
+    lines = LEXICON_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(word for line in lines if not line.startswith("#") for word in line.split())
+
+
+def sentences(message: Message) -> List[Message]:
+    """Each sentence of a message of two or more, as a message of its own with its tokens; else none."""
+    text = message.get(TEXT) or ""
+    tokens = message.get(TOKENS_NAMES[TEXT]) or []
+    bounds = [0, *(m.end() for m in _SENTENCE_END.finditer(text)), len(text)]
+    found = []
+    for start, end in itertools.pairwise(bounds):
+        inside = [t for t in tokens if t.start >= start and t.end <= end and t.text.strip(".!?;")]
+        if len(inside) >= 2:
+            shifted = [Token(t.text, t.start - start, t.end - start, lemma=t.lemma) for t in inside]
+            found.append(Message(data={TEXT: text[start:end], TOKENS_NAMES[TEXT]: shifted}))
+    return found if len(found) >= 2 else []
 
 
 def _one_of(*choices: Any) -> Callable[[Any], bool]:
@@ -381,6 +411,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "ranking_length": 10,
             "random_seed": 42,
             "spelling": True,  # read unseen words as the nearest training word (Speller)
+            # A sentence read alone as `crisis` at this confidence, with a word of danger_lexicon.txt,
+            # makes the whole message one: danger told inside an ordinary question ("...I took 40 of
+            # my tablets at 9. Can I text her?"). None reads whole messages only.
+            "sentence_crisis": None,
         }
 
     def __init__(
@@ -471,16 +505,33 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         nothing: tuple[Dict[str, Any], List[Dict[str, Any]]] = ({"name": None, "confidence": 0.0}, [])
         if self.model is None or not message.get(TEXT):
             return nothing
+        ranking = self._ranking(message)
+        if not ranking:
+            return nothing
+        floor = self.config["sentence_crisis"]
+        if floor is not None and ranking[0]["name"] != CRISIS_INTENT:
+            lexicon = danger_lexicon()
+            for sentence in sentences(message):
+                tokens = sentence.get(TOKENS_NAMES[TEXT])
+                if not any(fold_accents(t.text.lower()) in lexicon for t in tokens):
+                    continue
+                best = (self._ranking(sentence) or [{}])[0]
+                if best.get("name") == CRISIS_INTENT and best["confidence"] >= floor:
+                    rest = [r for r in ranking if r["name"] != CRISIS_INTENT]
+                    ranking = [dict(best), *rest][: self.config["ranking_length"]]
+                    break
+        return dict(ranking[0]), ranking
+
+    def _ranking(self, message: Message) -> List[Dict[str, Any]]:
         row = views(message, self.features.identity_terms)
         if self.speller is not None:
             row = self.speller.correct(row)
         columns, values = self.features.one(row)
         if not len(columns):
-            return nothing
+            return []
         scores = self.model.coef_[:, columns] @ values + self.model.intercept_
         if len(self.model.classes_) == 2:  # a binary SVM scores only the second class
             scores = np.array([-scores[0], scores[0]])
         confidences = softmax(scores, self.config["temperature"])
         order = np.argsort(confidences)[::-1][: self.config["ranking_length"]]
-        ranking = [{"name": str(self.model.classes_[i]), "confidence": float(confidences[i])} for i in order]
-        return dict(ranking[0]), ranking
+        return [{"name": str(self.model.classes_[i]), "confidence": float(confidences[i])} for i in order]

@@ -356,3 +356,29 @@ def test_spelling_can_be_switched_off(storage: LocalModelStorage, context: Execu
     trained = train(storage, context, EXAMPLES)
     off = LinearIntentClassifier.load({"spelling": False}, storage, Resource("clf"), context)
     assert trained.speller is not None and off.speller is None
+
+
+CRISIS_EXAMPLES = {
+    **EXAMPLES,
+    "crisis": ["i took all my pills", "i have the pills ready", "i swallowed the whole bottle of pills tonight"],
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("can i text my therapist between sessions. i took all my pills. is that ok", "crisis"),  # a danger sentence
+        ("can i text my therapist between sessions. good morning to her. is that ok", "faq_texting"),  # no danger word
+        ("can i text my therapist between sessions and i took all my pills", "faq_texting"),  # one sentence
+    ],
+)
+def test_a_sentence_read_alone_as_crisis_with_a_danger_word_makes_the_message_one(
+    storage: LocalModelStorage, context: ExecutionContext, text: str, expected: str
+) -> None:
+    classifier = train(storage, context, CRISIS_EXAMPLES)
+    classifier.config["sentence_crisis"] = None  # the whole message alone reads the question
+    assert classifier.predict(tokenized([text])[0])[0]["name"] == "faq_texting"
+    classifier.config["sentence_crisis"] = 0.5
+    intent, ranking = classifier.predict(tokenized([text])[0])
+    assert intent["name"] == expected
+    assert [r["name"] for r in ranking].count("crisis") <= 1
