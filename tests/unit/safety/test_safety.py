@@ -122,6 +122,9 @@ LEVEL_EXAMPLES = [
     ("i'm going to kill myself", 1), ("i want to hurt myself", 2), ("my friend took a whole bottle of pills", 1),
     ("we studied suicide prevention in class", 3), ("i was suicidal in high school but i'm fine now", 3),
     ("as a nurse, how do i do a suicide risk assessment", 3), ("this homework is killing me", None),
+    ("chest tight, cannot get breath, lips going blue", 1), ("i'm driving over there now to deal with him", 1),
+    ("she said she'd be back by 2 and she's not answering", 1), ("the voices tell me i'm worthless and should die", 2),
+    ("nobody would really miss me", 2), ("found cut marks on my son's thighs", 2),
 ]  # fmt: skip
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
@@ -174,6 +177,7 @@ NOT_DANGER = [
     "taking a knife skills class at the community centre, great for my anxiety",
     "my ex had a stroke last year and it stirred up a lot", "my therapist told me to overdose on self care",
     "can i crash on my friend's couch the night before my session",
+    "I'm going to strangle this printer", "im a butcher, i spend all day cutting up carcasses",
 ]  # fmt: skip
 
 
