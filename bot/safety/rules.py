@@ -36,7 +36,7 @@ TIERS = (*LEVELS, "now", "no_intent", "joke", *SILENCERS)
 JOKABLE = frozenset({"harm_to_others"})
 # Mentions that say nothing about a danger told beside them ("I'm a teacher", "my therapist... my
 # appointment"): they silence danger words but overrule the classifier only where they silenced one.
-WEAK_MENTIONS = frozenset({"mention.study_and_work", "mention.therapy_topics"})
+WEAK_MENTIONS = frozenset({"mention.study_and_work", "mention.therapy_topics", "mention.grief"})
 KINDS = frozenset({
     "suicide", "self_harm", "overdose", "medical", "violence", "domestic_violence", "child_abuse",
     "harm_to_others", "danger_now",
