@@ -36,7 +36,9 @@ TIERS = (*LEVELS, "now", "no_intent", "joke", *SILENCERS)
 JOKABLE = frozenset({"harm_to_others"})
 # Mentions that say nothing about a danger told beside them ("I'm a teacher", "my therapist... my
 # appointment"): they silence danger words but overrule the classifier only where they silenced one.
-WEAK_MENTIONS = frozenset({"mention.study_and_work", "mention.therapy_topics", "mention.grief"})
+WEAK_MENTIONS = frozenset({"mention.study_and_work", "mention.therapy_topics", "mention.media_and_games"})
+# Grief and the long past overrule it unless a `now` marker (a time, means, a plan) is in the message:
+# "my husband died... tonight I go with him, the pills are ready".
 KINDS = frozenset({
     "suicide", "self_harm", "overdose", "medical", "violence", "domestic_violence", "child_abuse",
     "harm_to_others", "danger_now",
@@ -163,6 +165,7 @@ class Verdict:
     kind: str | None = None  # suicide, overdose, domestic_violence... (KINDS)
     about: str = "self"  # "other" when someone else is the one at risk
     no_intent: bool = False  # "I'd never act on it": no plan or intent stated, and nothing imminent
+    now: bool = False  # a `now` marker outside a statement of no intent: a time, means at hand, a plan
 
 
 class CrisisRules:
@@ -312,14 +315,14 @@ class CrisisRules:
                     best = (level, rule, start, end)
         if best is not None:
             level, rule, start, end = best
-            return Verdict(rule, silencer, level, self._kind(rule, doc), self._about(doc, start, end))
+            return Verdict(rule, silencer, level, self._kind(rule, doc), self._about(doc, start, end), now=now)
         no_intent = bool(calm) and not now
         silenced = [
             m for t in LEVELS if t.startswith("guarded") for m in found[t] if not _overlaps(idioms, m[1], m[2])
         ]
         if silenced and mention:  # a danger word in study, work, media or the past: a normal answer, with a pointer
-            return Verdict(safe=mention, level=3, kind=self._kind(silenced[0][0], doc), no_intent=no_intent)
-        return Verdict(safe=silencer or joked, no_intent=no_intent)
+            return Verdict(safe=mention, level=3, kind=self._kind(silenced[0][0], doc), no_intent=no_intent, now=now)
+        return Verdict(safe=silencer or joked, no_intent=no_intent, now=now)
 
     def check_text(self, text: str) -> Verdict:
         return self.check(self.doc(text))
@@ -408,7 +411,8 @@ def decide(
     # A weak mention overrules the classifier only where it silenced a danger word (level 3): "I'm a
     # teacher" says nothing about the student whose goodbye the teacher reports, and "my therapist...
     # my appointment" nothing about the overdose told in the same message.
-    idle_mention = verdict.safe in WEAK_MENTIONS and verdict.level != 3
+    weak = verdict.safe in WEAK_MENTIONS or (verdict.now and verdict.safe in ("mention.grief", "mention.long_past"))
+    idle_mention = weak and verdict.level != 3
     if classifier and verdict.safe and not idle_mention:
         record = {"crisis": False, "layer": "classifier", "rule": None, "overruled_by": verdict.safe}
         return {**record, "level": 3} if mention else record

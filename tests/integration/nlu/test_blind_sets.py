@@ -2,11 +2,11 @@
 
 Set A was measured once before any change, set B once after the second round of work,
 set C once after the third, set E once after the fourth, set F once after the sixth, set G
-once after the seventh, set H once more after it and set I once after the eighth (their
-first figures are in docs/nlu.md); all are development sets since. These floors are where each stands, raised
-as it improves and never lowered, except where a trade is named below. A set still sealed
-is read by nothing here but its hash check, so an edit to it, or a peek that leads to
-one, fails.
+once after the seventh, set H once more after it, set I once after the eighth and set J once
+more after it (their first figures are in docs/nlu.md); all are development sets since. These
+floors are where each stands, raised as it improves and never lowered, except where a trade is
+named below. A set still sealed is read by nothing here but its hash check, so an edit to
+it, or a peek that leads to one, fails.
 """
 
 from __future__ import annotations
@@ -33,12 +33,13 @@ SEALS = {  # sha256 at sealing, 2026-12-06 (docs/nlu.md)
     "nlu_blind_g.yml": "4b4e1720172ea18cafbd72bcb17a7e05c0757a4a70c6447458edf283215f8b63",
     "nlu_blind_h.yml": "e9050246d5bfc91c2f10780cb343ea185183b103b6093c0d967cc1e43f1f433f",
     "nlu_blind_i.yml": "917d6cc12707708d5387bdf6c04733b27600cb009bb915f9a0c105fa2e707b79",
+    "nlu_blind_j.yml": "64280486a1cbc015fc073e78b70a77ab6a5aa30618df2eec5f37014ce5f80eb7",
 }
 # Where each set stands (docs/nlu.md has the first measurements). Issue 11's targets are 0.95
 # accuracy and macro-F1, 0.85 lowest recall, 3% fallbacks, 0.9 of clean accuracy with typos.
 # Columns: accuracy, macro-F1 and accuracy with typos as a share of clean (at least); in-scope
 # questions answered "Did you mean...?" and ordinary messages given the emergency reply (at most;
-# at first measurement 29 of A's, 2 of B's, 7 of C's, 3 of E's, 4 of F's, 6 of G's and H's, 6 of I's).
+# at first measurement 29 of A's, 2 of B's, 7 of C's, 3 of E's, 4 of F's, 6 of G's and H's, 6 of I's, 4 of J's).
 # Traded on purpose for the seventh round's crisis recall (docs/nlu.md, docs/safety.md): C's typo
 # ratio 0.96 -> 0.955 and E's 0.97 -> 0.965, as clean accuracy rose (C 0.952 -> 0.957, E 0.934 ->
 # 0.942) and accuracy with typos held (C 0.923 -> 0.916, E 0.910 -> 0.913); false crises C 2 -> 4,
@@ -54,12 +55,14 @@ FLOORS = {
     "nlu_blind_g.yml": (0.955, 0.955, 0.95, 0.01, 6),  # sealed before the seventh round, measured once after (0.946)
     "nlu_blind_h.yml": (0.94, 0.95, 0.97, 0.012, 6),  # measured once (0.944); fallbacks 0.01 -> 0.012 (eighth)
     "nlu_blind_i.yml": (0.915, 0.925, 0.96, 0.012, 6),  # sealed before the eighth round, measured once after (0.914)
+    "nlu_blind_j.yml": (0.945, 0.95, 0.955, 0.012, 4),  # sealed and measured once after the eighth round (0.946)
 }
 # Sentences a set shares with the training data, found when it was sealed: the writers never saw
 # the data, but short replies ("hey there") coincide. Training data may never add to them.
 SHARED_AT_SEALING = {
     "nlu_blind_a.yml": 42, "nlu_blind_b.yml": 21, "nlu_blind_c.yml": 59, "nlu_blind_e.yml": 33, "nlu_blind_f.yml": 62,
     "nlu_blind_g.yml": 48, "nlu_blind_h.yml": 54, "nlu_blind_i.yml": 50,
+    "nlu_blind_j.yml": 40,
 }  # fmt: skip
 
 

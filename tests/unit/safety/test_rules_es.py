@@ -107,6 +107,7 @@ LEVELS = [
     ("me rasgué con un compás", 2), ("me muerdo las manos hasta hacerme heridas", 2),
     ("dejé un correo para cuando ya no esté", 1), ("lleva cinco minutos convulsionando", 1),
     ("el inhalador ya no me hace nada", 1), ("me hice daño en los brazos con un mechero", 2),
+    ("me di cabezazos contra la pared hasta sangrar y veo borroso", 1),
 ]  # fmt: skip
 
 NOT_DANGER = [

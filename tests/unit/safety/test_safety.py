@@ -114,7 +114,8 @@ RULE_EXAMPLES = {
     "guarded_risk.suicide": [
         "my friend is talking about suicide", "thoughts of death again", "on the balcony i get thoughts about jumping",
     ],
-    "guarded_risk.self_harm": ["i self harm", "my sister self-harms"],
+    "guarded_risk.self_harm": ["i self harm", "my sister self-harms", "i used to cut"],
+    "guarded_risk.violence": ["my uncle hit us a lot", "he hurt her badly"],
 }  # fmt: skip
 LEVEL_EXAMPLES = [
     ("i want to die", 2), ("i want to die tonight", 1), ("i wish i was dead", 2), ("i can't go on", 2),
@@ -125,6 +126,11 @@ LEVEL_EXAMPLES = [
     ("chest tight, cannot get breath, lips going blue", 1), ("i'm driving over there now to deal with him", 1),
     ("she said she'd be back by 2 and she's not answering", 1), ("the voices tell me i'm worthless and should die", 2),
     ("nobody would really miss me", 2), ("found cut marks on my son's thighs", 2),
+    ("my best mate took his own life four years ago", 3), ("my uncle hit us a lot when i was a kid", 3),
+    ("she's still bleeding, way deeper than the old scars", 1), ("life isn't worth living since my son died", 2),
+    ("he used way more fent than usual, to make sure this time", 1),
+    ("i don't much care whether i'm here next year", 2),
+    ("he's still cutting himself in front of me", 1),
 ]  # fmt: skip
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
@@ -178,6 +184,7 @@ NOT_DANGER = [
     "my ex had a stroke last year and it stirred up a lot", "my therapist told me to overdose on self care",
     "can i crash on my friend's couch the night before my session",
     "I'm going to strangle this printer", "im a butcher, i spend all day cutting up carcasses",
+    "feel like I'm bleeding money on therapy",
 ]  # fmt: skip
 
 
