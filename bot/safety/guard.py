@@ -170,12 +170,13 @@ class CrisisGuard(GraphComponent):
             verdict = spanish  # a Spanish idiom or mention overrules the classifier as an English one does
         predicted = dict(message.get(INTENT) or {})
         confidence = float(predicted.get("confidence") or 0.0)
-        brief = len(_WORD.findall(text)) <= BRIEF_WORDS and confidence < BRIEF_SURE
+        words = len(_WORD.findall(text))
+        brief = words <= BRIEF_WORDS and confidence < BRIEF_SURE
         record = decide(predicted.get("name"), verdict, confidence, self.threshold, brief)
         if record is not None and record.get("crisis") and record["layer"] == "classifier":
             record["about"] = self.rules.about_all(doc if doc is not None else self.rules.doc(text))
         crisis = bool(record and record.get("crisis"))
-        small_talk = predicted.get("name") in SMALL_TALK and len(_WORD.findall(text)) <= SMALL_TALK_WORDS
+        small_talk = predicted.get("name") in SMALL_TALK and words <= SMALL_TALK_WORDS
         if tongue == language.SPANISH and small_talk and not crisis:
             record = None
         elif tongue != language.ENGLISH and not (record and record.get("crisis") and record["layer"] != "classifier"):

@@ -39,6 +39,7 @@ JOKABLE = frozenset({"harm_to_others"})
 WEAK_MENTIONS = frozenset({"mention.study_and_work", "mention.therapy_topics", "mention.media_and_games"})
 # Grief and the long past overrule it unless a `now` marker (a time, means, a plan) is in the message:
 # "my husband died... tonight I go with him, the pills are ready".
+PAST_MENTIONS = frozenset({"mention.grief", "mention.long_past"})
 KINDS = frozenset({
     "suicide", "self_harm", "overdose", "medical", "violence", "domestic_violence", "child_abuse",
     "harm_to_others", "danger_now",
@@ -398,8 +399,9 @@ def decide(
     check-in asks, and "I need help now" escalates. An
     idiom or a mention overrules a classifier `crisis` only when no danger rule
     matched: danger rules name present danger, so a missed crisis (worse than a false
-    alarm) needs a danger phrase no rule knows; a mention of work, study or therapy
-    itself (`WEAK_MENTIONS`) overrules it only where it silenced a danger word.
+    alarm) needs a danger phrase no rule knows. A mention of work, study, media or
+    therapy itself (`WEAK_MENTIONS`) overrules it only where it silenced a danger word;
+    grief and the long past do the same when a `now` marker is in the message.
     """
     classifier = intent == CRISIS_INTENT and confidence >= threshold
     if verdict.level in (1, 2):
@@ -411,7 +413,7 @@ def decide(
     # A weak mention overrules the classifier only where it silenced a danger word (level 3): "I'm a
     # teacher" says nothing about the student whose goodbye the teacher reports, and "my therapist...
     # my appointment" nothing about the overdose told in the same message.
-    weak = verdict.safe in WEAK_MENTIONS or (verdict.now and verdict.safe in ("mention.grief", "mention.long_past"))
+    weak = verdict.safe in WEAK_MENTIONS or (verdict.now and verdict.safe in PAST_MENTIONS)
     idle_mention = weak and verdict.level != 3
     if classifier and verdict.safe and not idle_mention:
         record = {"crisis": False, "layer": "classifier", "rule": None, "overruled_by": verdict.safe}
