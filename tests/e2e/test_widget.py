@@ -509,11 +509,13 @@ def test_falls_back_to_rest_when_socketio_drops(running, site: str, tab: Page) -
     expect(tab.host).to_have_attribute("data-socket-transport", "websocket")
     tab.send("can I text my therapist?")
     expect(tab.log).to_contain_text(store.get("faq_texting").short)
+    related = tab.log.get_by_role("button", name=store.get("faq_boundaries").title)
+    expect(related).to_be_visible()  # the whole reply, buttons too, arrived before the socket drops
 
     tab.page.route(re.compile(r".*/socket\.io/\?.*"), lambda route: route.abort())  # no reconnecting
     sockets[0].close()
     expect(tab.host).to_have_attribute("data-connection", "rest", timeout=15_000)
-    tab.log.get_by_role("button", name=store.get("faq_boundaries").title).click()
+    related.click()
     expect(tab.log).to_contain_text(store.get("faq_boundaries").short)
     assert f"{pair.rasa_url}/webhooks/rest/webhook" in tab.requests
 
