@@ -34,7 +34,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu import identity
 from bot.safety import CRISIS_INTENT, language
-from bot.safety.rules import danger_words, fold_accents
+from bot.safety.rules import SENTENCE_ENDS, danger_words, fold_accents
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ ARCHIVE_VERSION = 3
 READABLE_VERSIONS = (1, 2, 3)
 
 
-_SENTENCE_END = re.compile(r"[.!?;\n]+")
+_SENTENCE_END = re.compile("[" + re.escape("".join(sorted(SENTENCE_ENDS))) + "]+")  # the rules' sentence ends
 
 
 LEXICON_FILE = Path(__file__).with_name("danger_lexicon.txt")
