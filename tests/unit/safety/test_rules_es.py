@@ -24,6 +24,7 @@ RULE_EXAMPLES = {
         "me estoy cortando ahorita", "voy a lastimarme"],
     "guarded.self_harm": ["voy a cortarme otra vez"],
     "imminent.overdose": [
+        "me he vuelto a meter heroína y creo que me he pasado",
         "me he tomao la caja entera de paracetamol",
         "esta noche me tomo todo lo que tengo guardado",
         "estoy tomando cloro",
@@ -40,6 +41,7 @@ RULE_EXAMPLES = {
         "mi abuelo se cayó, no responde",
         "mi papá respira muy raro","mi papá no respira", "está inconsciente", "me duele mucho el pecho"],
     "imminent.harm_to_others": [
+        "siento que lo voy a aventar contra la pared",
         "mañana me presento en la oficina con la escopeta",
         "anda con la escopeta buscando al vecino",
         "voy a matarlo", "lo voy a matar", "voy a llevar una pistola a la escuela",
@@ -88,12 +90,15 @@ RULE_EXAMPLES = {
     ],
     "guarded.harm_to_others": ["voy a matar a mi jefe"],
     "guarded.suicide": [
+        "dile a mi terapeuta q no fue su culpa",
         "ya le dejé el perro a mi hermana",
         "dejé arreglados los papeles del seguro",
         "no voy a poder ir a la cita del jueves, ni a ninguna otra",
         "me mato", "ya elegí la fecha", "borré todas mis redes"],
-    "guarded.overdose": ["sobredosis"],
+    "guarded.overdose": [
+        "me tomé el frasco de lo que me recetó el psiquiatra","sobredosis"],
     "guarded.medical": [
+        "me cuesta respirar",
         "veo gente morir","le dio un infarto", "está teniendo convulsiones"],
     "guarded.violence": ["me violaron", "mi pareja es abusiva", "me va a matar"],
     "guarded_risk.suicide": ["suicidio", "quitarme la vida"],
@@ -101,6 +106,10 @@ RULE_EXAMPLES = {
 }  # fmt: skip
 
 LEVELS = [
+    ("me vienen pensamientos horribles de hacerle daño a mi bebé", 2),
+    ("me vienen pensamientos de que mi bebé se cae por las escaleras porque yo lo suelto", 2),
+    ("Le pido a Dios cada noche que me lleve", 2), ("pienso en lo fácil que sería desaparecer", 2),
+    ("siento que ya nada vale la pena", 2), ("estoy re cansada de vivir", 2), ("a veces desea estar muerto", 2),
     ("me quiero morir", 2), ("me quiero morir, ya tengo las pastillas", 1), ("quiero matarme", 1),
     ("ya no puedo más", 2), ("ya no puedo más, es hoy", 1), ("mi novio me está pegando ahorita", 1),
     ("te voy a matar jaja, no es broma", 1), ("te voy a matar", 1), ("me vas a matar", 1),
@@ -111,6 +120,8 @@ LEVELS = [
 ]  # fmt: skip
 
 NOT_DANGER = [
+    "este semestre me está matando jaja", "llevo una sobredosis de café hoy",
+    "mi terapeuta me puso una sobredosis de tareas", "trabajo de noche en urgencias atendiendo sobredosis y accidentes",
     "qué pena que se cancele la sesión", "ay bendito, se me olvidó la cita",
     "el flan de mi abuela está para morirse", "hoy he matado el tiempo leyendo",
     "me has salvado la vida con ese ejercicio",

@@ -17,6 +17,7 @@ from bot.safety import rules as crisis_rules
 # Every rule that escalates, with lines that must fire it (docs/safety.md: add one per rule).
 RULE_EXAMPLES = {
     "imminent.suicide": [
+        "I have drawn up potassium chloride from the ward stock", "i'm going to end it tonight", "i want to end it",
         "kms", "i want to unalive myself", "i feel suicidal", "i'm going to kill myself", "I want to end my life",
         "I wrote a goodbye letter", "my sister says she wants to kill herself", "it's starting to feel like a plan",
         "I've been saving up my pills", "i'm standing on the bridge", "i bought a rope",
@@ -84,6 +85,7 @@ RULE_EXAMPLES = {
         "i want to hurt myself", "relapsed on sh last night", "i carved his name into my arm", "urges to cut again",
     ],
     "guarded.suicide": [
+        "how to end it quickly", "i'm going to die",
         "sorting my affairs this week",
         "the dog goes to my brother saturday",
         "logging off for good",
@@ -97,6 +99,7 @@ RULE_EXAMPLES = {
     ],
     "guarded.overdose": ["i overdosed", "she said she took all of them", "he swallowed the whole packet"],
     "guarded.medical": [
+        "getting really cold and sleepy",
         "i think i'm having a heart attack", "my brother is having a seizure", "there's so much blood",
         "she fell down the stairs and she's not moving", "my dad shook the baby and he won't move",
         "the burn has gone white and leathery", "she called me slurring her words",
@@ -111,13 +114,31 @@ RULE_EXAMPLES = {
     "guarded.child_abuse": [
         "my uncle does things to me when we're alone", "she has cigarette burns on her arm", "he's scared to go home",
     ],
+    "guarded.danger_now": [
+        "she is stuck inside the cold room", "my car went into a ditch",
+        "two of my blokes are overdue from the 600 level",
+    ],
     "guarded_risk.suicide": [
         "my friend is talking about suicide", "thoughts of death again", "on the balcony i get thoughts about jumping",
     ],
-    "guarded_risk.self_harm": ["i self harm", "my sister self-harms", "i used to cut"],
+    "guarded_risk.self_harm": [
+        "theyre gonna carve into their thigh with a compass","i self harm", "my sister self-harms", "i used to cut"],
     "guarded_risk.violence": ["my uncle hit us a lot", "he hurt her badly"],
 }  # fmt: skip
 LEVEL_EXAMPLES = [
+    ("Many time I think better I not here. I not plan anything.", 2),
+    ("I feel such a burden on my daughter", 2), ("I'm a weight around her neck", 2),
+    ("I keep getting intrusive thoughts about pushing the wrong drug into a patient's line", 2),
+    ("I have intrusive thoughts about my past", None),
+    ("Dinnae really see the point in anythin these days", 2), ("I don't see the point of this homework", None),
+    ("I have been entertaining what I believe are termed passive ideations", 2),
+    ("some nights I hope the old ticker just quits", 2), ("Sometimes I ask Allah to take me", 2),
+    ("Some days I think if I got a terminal diagnosis I'd honestly be relieved.", 2),
+    ("If I went in my sleep I'd be grateful, frankly.", 2),
+    ("guys someone just said theyre gonna carve into their thigh with a compass rn", 1),
+    ("i just burned myself bad on purpose and the skin is peeling", 1),
+    ("I was abused by someone I trusted. Can a relationship with a therapist feel safe after that?", 3),
+    ("I'm being abused by someone I trusted", 1),
     ("i want to die", 2), ("i want to die tonight", 1), ("i wish i was dead", 2), ("i can't go on", 2),
     ("i can't go on, i have the pills ready", 1), ("i have been having suicidal thoughts", 2),
     ("i'm going to kill myself", 1), ("i want to hurt myself", 2), ("my friend took a whole bottle of pills", 1),
@@ -135,6 +156,13 @@ LEVEL_EXAMPLES = [
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
 NOT_DANGER = [
+    "The kids are bouncing off the walls. Is it okay to do my telehealth session?",
+    "Should a therapist challenge my views? I'd be grateful for your view. Regards, C. Byrne",
+    "Can I just send an email to end it rather than going in for a last session?",
+    "Therapy is not working for me with this doctor, how to end it politely",
+    "My therapist gave me an overdose of homework this week", "basically a caffeine overdose, I talked a mile a minute",
+    "gonna die of embarrassment, I called my therapist mum", "gonna die if my therapist goes on maternity leave",
+    "I'm an A&E registrar; last night was three overdoses",
     "can i just shoot her a text at 3am",
     "said something so dumb i wanted the floor to swallow me whole",
     "killer headache from staring at screens all day",
