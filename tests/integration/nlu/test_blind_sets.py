@@ -52,12 +52,12 @@ FLOORS = {
     "nlu_blind_b.yml": (0.985, 0.985, 0.96, 0.03, 0),  # 0.991 -> 0.989 (ninth round: K 0.909 -> 0.925)
     "nlu_blind_c.yml": (0.955, 0.96, 0.955, 0.03, 4),
     "nlu_blind_e.yml": (0.95, 0.955, 0.965, 0.015, 3),
-    "nlu_blind_f.yml": (0.94, 0.95, 0.96, 0.012, 6),
-    "nlu_blind_g.yml": (0.955, 0.955, 0.95, 0.01, 6),  # sealed before the seventh round, measured once after (0.946)
-    "nlu_blind_h.yml": (0.94, 0.95, 0.97, 0.012, 6),  # measured once (0.944); fallbacks 0.01 -> 0.012 (eighth)
-    "nlu_blind_i.yml": (0.915, 0.925, 0.96, 0.012, 6),  # sealed before the eighth round, measured once after (0.914)
-    "nlu_blind_j.yml": (0.945, 0.95, 0.955, 0.012, 4),  # sealed and measured once after the eighth round (0.946)
-    "nlu_blind_k.yml": (0.92, 0.93, 0.955, 0.02, 3),  # sealed 2026-12-07, measured once before the ninth round (0.909)
+    "nlu_blind_f.yml": (0.955, 0.955, 0.96, 0.012, 6),
+    "nlu_blind_g.yml": (0.96, 0.96, 0.95, 0.01, 6),  # sealed before the seventh round, measured once after (0.946)
+    "nlu_blind_h.yml": (0.95, 0.955, 0.97, 0.012, 6),  # measured once (0.944); fallbacks 0.01 -> 0.012 (eighth)
+    "nlu_blind_i.yml": (0.935, 0.94, 0.96, 0.012, 6),  # sealed before the eighth round, measured once after (0.914)
+    "nlu_blind_j.yml": (0.95, 0.955, 0.955, 0.012, 4),  # sealed and measured once after the eighth round (0.946)
+    "nlu_blind_k.yml": (0.945, 0.95, 0.955, 0.01, 1),  # sealed 2026-12-07, measured once before the ninth round (0.909)
 }
 # Sentences a set shares with the training data, found when it was sealed: the writers never saw
 # the data, but short replies ("hey there") coincide. Training data may never add to them.

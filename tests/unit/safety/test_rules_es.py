@@ -106,6 +106,9 @@ RULE_EXAMPLES = {
 }  # fmt: skip
 
 LEVELS = [
+    ("se oye a la vecina gritando 'que me mata, que me mata'", 1), ("ya ha escrito las cartas", 1),
+    ("me tomé el paracetamol de toda la caja con ron", 1), ("tienen secuestrado a mi nieto", 1),
+    ("me viene la idea de volantear hacia el tráiler", 2), ("quiere que Dios se lo lleve, que ya solo estorba", 2),
     ("me vienen pensamientos horribles de hacerle daño a mi bebé", 2),
     ("me vienen pensamientos de que mi bebé se cae por las escaleras porque yo lo suelto", 2),
     ("Le pido a Dios cada noche que me lleve", 2), ("pienso en lo fácil que sería desaparecer", 2),

@@ -126,6 +126,8 @@ RULE_EXAMPLES = {
     "guarded_risk.violence": ["my uncle hit us a lot", "he hurt her badly"],
 }  # fmt: skip
 LEVEL_EXAMPLES = [
+    ("her forearm wrapped in a t-shirt, blood dripping through it", 1),
+    ("I wouldn't mind if I got seriously ill and died", 2),
     ("Many time I think better I not here. I not plan anything.", 2),
     ("I feel such a burden on my daughter", 2), ("I'm a weight around her neck", 2),
     ("I keep getting intrusive thoughts about pushing the wrong drug into a patient's line", 2),
