@@ -203,6 +203,15 @@ def drop_a_term(archive: Path) -> None:
     (archive / METADATA_FILE).write_text(json.dumps(metadata), encoding="utf-8")
 
 
+def weights_as_float64(archive: Path) -> None:
+    """The SVM's weights as archives before version 4 stored them."""
+    with np.load(archive / ARRAYS_FILE, allow_pickle=False) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    arrays["coef"] = arrays["coef"].astype(np.float64)
+    with (archive / ARRAYS_FILE).open("wb") as f:
+        np.savez(f, **arrays)
+
+
 def truncate_npz(archive: Path) -> None:
     data = (archive / ARRAYS_FILE).read_bytes()
     (archive / ARRAYS_FILE).write_bytes(data[: len(data) // 2])
@@ -220,6 +229,8 @@ def remove_json(archive: Path) -> None:
     "damage",
     [
         set_metadata("version", 99),
+        weights_as_float64,  # version 4 stores float32 weights
+        set_metadata("version", 3),  # version 3 stored float64 weights
         set_metadata("version", True),
         set_metadata("version", 2.0),
         set_metadata("format", "something else"),
@@ -313,6 +324,7 @@ def test_a_version_1_archive_predicts_on_the_terms_it_was_trained_on(
     trained = train(storage, context, IDENTITY_EXAMPLES)
     with storage.read_from(Resource("clf")) as archive:
         set_metadata("version", 1)(archive)
+        weights_as_float64(archive)
     old = LinearIntentClassifier.load({}, storage, Resource("clf"), context)
     assert trained.features.identity_terms and not old.features.identity_terms
     [message] = tokenized(["i'm gay, can i text my counselor"])
