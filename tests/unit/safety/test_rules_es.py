@@ -106,6 +106,9 @@ RULE_EXAMPLES = {
 }  # fmt: skip
 
 LEVELS = [
+    ("tengo pensamientos intrusivos de empujar a alguien al metro. nunca lo haría", 2),
+    ("si me pasara algo al menos podría descansar", 2), ("siento que ya no tengo por qué seguir aquí", 2),
+    ("hay noches que pienso ojalá no amanezca", 2), ("me pegué en la cabeza ayer porque estaba enojado", 2),
     ("se oye a la vecina gritando 'que me mata, que me mata'", 1), ("ya ha escrito las cartas", 1),
     ("me tomé el paracetamol de toda la caja con ron", 1), ("tienen secuestrado a mi nieto", 1),
     ("me viene la idea de volantear hacia el tráiler", 2), ("quiere que Dios se lo lleve, que ya solo estorba", 2),

@@ -126,6 +126,16 @@ RULE_EXAMPLES = {
     "guarded_risk.violence": ["my uncle hit us a lot", "he hurt her badly"],
 }  # fmt: skip
 LEVEL_EXAMPLES = [
+    ("cant do this anymore. at the cliffs now. sorry", 1), ("askin cause im gonna do it tonight after the game", 1),
+    ("a service user disclosed active ideation with a plan and a timeframe of this evening", 1),
+    ("he left an envelope saying give this to my family", 1),
+    ("they've blocked me in a dead end and two blokes are getting out", 1),
+    ("some older guys in a ute keep circling and yelling at me to get in", 1),
+    ("when he gets home hes gonna beat the shit out of me again", 1),
+    ("i get home and think id honestly rather be dead", 2), ("intrusive 'what if I just wasn't here' thoughts", 2),
+    ("some days I think the world would be fine without me", 2), ("i dont really want to be alive irl", 2),
+    ("whats the point of carrying on with anything", 2), ("i sometimes wish i'd died in the accident", 2),
+    ("my brother is gonna beat me at chess again", None),
     ("her forearm wrapped in a t-shirt, blood dripping through it", 1),
     ("I wouldn't mind if I got seriously ill and died", 2),
     ("Many time I think better I not here. I not plan anything.", 2),
