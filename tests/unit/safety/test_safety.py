@@ -126,6 +126,7 @@ RULE_EXAMPLES = {
     "guarded_risk.violence": ["my uncle hit us a lot", "he hurt her badly"],
 }  # fmt: skip
 LEVEL_EXAMPLES = [
+    ("what's the point of going on", 2),
     ("cant do this anymore. at the cliffs now. sorry", 1), ("askin cause im gonna do it tonight after the game", 1),
     ("a service user disclosed active ideation with a plan and a timeframe of this evening", 1),
     ("he left an envelope saying give this to my family", 1),
@@ -168,6 +169,7 @@ LEVEL_EXAMPLES = [
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
 NOT_DANGER = [
+    "what's the point of going on a retreat if my therapist won't be there",
     "The kids are bouncing off the walls. Is it okay to do my telehealth session?",
     "Should a therapist challenge my views? I'd be grateful for your view. Regards, C. Byrne",
     "Can I just send an email to end it rather than going in for a last session?",
