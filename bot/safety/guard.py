@@ -174,7 +174,10 @@ class CrisisGuard(GraphComponent):
         brief = words <= BRIEF_WORDS and confidence < BRIEF_SURE
         record = decide(predicted.get("name"), verdict, confidence, self.threshold, brief)
         if record is not None and record.get("crisis") and record["layer"] == "classifier":
-            record["about"] = self.rules.about_all(doc if doc is not None else self.rules.doc(text))
+            if tongue == language.SPANISH and self.spanish is not None:
+                record["about"] = self.spanish.about_all(self.spanish.doc(text))
+            else:
+                record["about"] = self.rules.about_all(doc if doc is not None else self.rules.doc(text))
         crisis = bool(record and record.get("crisis"))
         small_talk = predicted.get("name") in SMALL_TALK and words <= SMALL_TALK_WORDS
         if tongue == language.SPANISH and small_talk and not crisis:

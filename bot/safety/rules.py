@@ -200,7 +200,7 @@ class CrisisRules:
             self.index[tier] = _index_lines(self.gates[tier], nlp.Defaults.stop_words)
         people = rules.get("people") or {}
         self.people = {key: frozenset(prepare(str(w).lower()) for w in people.get(key) or ()) for key in
-                       ("self", "other", "household")}  # fmt: skip
+                       ("self", "other", "household", "named", "first_person", "reported")}  # fmt: skip
 
     @staticmethod
     def words(doc) -> dict[str, set[str]]:
@@ -264,12 +264,32 @@ class CrisisRules:
         return "other" if "other" in after and "self" not in after else "self"
 
     def about_all(self, doc) -> str:
-        """Who a whole message is about, for a crisis no rule located: the first person it names."""
+        """Who a whole message is about, for a crisis no rule located: the first person it names.
+
+        Where the rules list `first_person` words (Spanish, which drops its pronouns: "estoy en el
+        puente"), someone else is at risk when the message names them and the writer says nothing in
+        the first person beyond introducing themselves or reporting what the other said ("soy maestra,
+        una alumna me dijo..."): the clitics "se", "le" and the article "el" name nobody.
+        """
+        if self.people["first_person"]:
+            return self._about_without_pronouns(doc)
         for token in doc:
             person = self._person(token)
             if person:
                 return person
         return "self"
+
+    def _about_without_pronouns(self, doc) -> str:
+        words = [t.lower_ for t in doc]
+        if not any(w in self.people["named"] for w in words):
+            return "self"
+        for i, word in enumerate(words):
+            before, after = words[i - 1] if i else "", words[i + 1] if i + 1 < len(words) else ""
+            if before in ("soy", "trabajo") or (word in ("me", "nos") and after in self.people["reported"]):
+                continue  # "soy maestra", "me dijo": the writer introduces themselves or reports
+            if word in self.people["first_person"] and not (before == "me" and word in self.people["reported"]):
+                return "self"
+        return "other"
 
     def _kind(self, rule: str, doc) -> str:
         kind = rule.split(".", 1)[1]

@@ -98,7 +98,7 @@ RULE_EXAMPLES = {
     "guarded.overdose": [
         "me tomé el frasco de lo que me recetó el psiquiatra","sobredosis"],
     "guarded.medical": [
-        "me cuesta respirar",
+        "a mi abuelo le cuesta respirar",
         "veo gente morir","le dio un infarto", "está teniendo convulsiones"],
     "guarded.violence": ["me violaron", "mi pareja es abusiva", "me va a matar"],
     "guarded_risk.suicide": ["suicidio", "quitarme la vida"],
@@ -199,6 +199,22 @@ def test_idioms_identity_and_ordinary_questions_fire_no_rule(rules: crisis_rules
 def test_who_is_at_risk_and_the_kind(rules: crisis_rules.CrisisRules, text: str, about: str, kind: str) -> None:
     verdict = rules.check_text(text)
     assert (verdict.about, verdict.kind) == (about, kind)
+
+
+@pytest.mark.parametrize(("text", "about"), [
+    ("soy profe y una alumna me acaba de escribir que esta noche se despide de todos", "other"),
+    ("mi primo dejó una carta en la mesa y no contesta el celular", "other"),
+    ("trabajo en una tienda y un cliente me dijo que hoy es su último día", "other"),
+    ("estoy en la azotea, ya no aguanto, perdón a mi mamá", "self"),
+    ("tengo juntadas todas las pastillas de mi abuela", "self"),
+    ("mi esposo me encerró y dice que hoy se acaba todo", "self"),
+    ("hoy se acaba todo, ya lo decidí", "self"),
+])  # fmt: skip
+def test_who_is_at_risk_when_only_the_classifier_saw_it(
+    rules: crisis_rules.CrisisRules, text: str, about: str
+) -> None:
+    # Spanish drops its pronouns: the first person shows in the verb ("estoy", "tengo") or "me".
+    assert rules.about_all(rules.doc(text)) == about
 
 
 def test_accents_are_optional(rules: crisis_rules.CrisisRules) -> None:

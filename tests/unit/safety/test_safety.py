@@ -488,6 +488,20 @@ def test_spanish_small_talk_is_answered_and_spanish_questions_get_the_language_r
     assert (message.get("safety") or {}).get("layer") == (None if expected == intent else "language")
 
 
+@pytest.mark.parametrize(
+    ("text", "about"),
+    [("una alumna me acaba de escribir que hoy se despide de todos", "other"),
+     ("estoy cansado de todo, hoy me despido de todos", "self"),
+     ("a student just texted me that today she says goodbye to everyone", "other")],
+)  # fmt: skip
+def test_a_crisis_only_the_classifier_saw_says_who_is_at_risk(rules, nlp, text: str, about: str) -> None:
+    message = _message(text, "crisis", nlp)
+    message.set("intent", {"name": "crisis", "confidence": 0.9}, add_to_output=True)
+    guard.CrisisGuard(rules, crisis_rules.spanish_rules(), threshold=0.2).process([message])
+    safety = message.get("safety")
+    assert (safety["crisis"], safety["layer"], safety["about"]) == (True, "classifier", about)
+
+
 def test_guard_overrules_a_classifier_crisis_on_an_idiom(rules, nlp) -> None:
     message = _message("this commute is killing me", "crisis", nlp)
     guard.CrisisGuard(rules).process([message])
