@@ -372,7 +372,8 @@ def test_spelling_can_be_switched_off(storage: LocalModelStorage, context: Execu
 
 CRISIS_EXAMPLES = {
     **EXAMPLES,
-    "crisis": ["i took all my pills", "i have the pills ready", "i swallowed the whole bottle of pills tonight"],
+    "crisis": ["i took all my pills", "i have the pills ready", "i swallowed the whole bottle of pills tonight",
+               "i hope i never wake up", "i don't want to wake up tomorrow"],
 }
 
 
@@ -381,6 +382,7 @@ CRISIS_EXAMPLES = {
     [
         ("can i text my therapist between sessions. i took all my pills. is that ok", "crisis"),  # a danger sentence
         ("can i text my therapist between sessions. good morning to her. is that ok", "faq_texting"),  # no danger word
+        ("can i text my therapist between sessions. i hope i never wake up. is that ok", "crisis"),  # a passive wish
         ("can i text my therapist between sessions and i took all my pills", "faq_texting"),  # one sentence
     ],
 )
