@@ -200,7 +200,7 @@ class CrisisRules:
             self.index[tier] = _index_lines(self.gates[tier], nlp.Defaults.stop_words)
         people = rules.get("people") or {}
         self.people = {key: frozenset(prepare(str(w).lower()) for w in people.get(key) or ()) for key in
-                       ("self", "other", "household", "named", "first_person", "reported")}  # fmt: skip
+                       ("self", "other", "household", "named", "first_person", "reported", "harms")}  # fmt: skip
 
     @staticmethod
     def words(doc) -> dict[str, set[str]]:
@@ -264,7 +264,8 @@ class CrisisRules:
         return "other" if "other" in after and "self" not in after else "self"
 
     def about_all(self, doc) -> str:
-        """Who a whole message is about, for a crisis no rule located: the first person it names.
+        """Who a whole message is about, for a crisis no rule located: the first person it names, unless
+        the writer is the one harmed (`harms`: "he hit me").
 
         Where the rules list `first_person` words (Spanish, which drops its pronouns: "estoy en el
         puente"), someone else is at risk when the message names them and the writer says nothing in
@@ -273,6 +274,9 @@ class CrisisRules:
         """
         if self.people["first_person"]:
             return self._about_without_pronouns(doc)
+        harms, writer = self.people["harms"], self.people["self"]
+        if any(a.lower_ in harms and b.lower_ in writer for a, b in itertools.pairwise(doc)):
+            return "self"  # "my dad hits me": the one named first is the one doing the harm
         for token in doc:
             person = self._person(token)
             if person:

@@ -502,6 +502,17 @@ def test_a_crisis_only_the_classifier_saw_says_who_is_at_risk(rules, nlp, text: 
     assert (safety["crisis"], safety["layer"], safety["about"]) == (True, "classifier", about)
 
 
+@pytest.mark.parametrize(
+    ("text", "about"),
+    [("my stepdad hits me when mum's at work and she's on nights again", "self"),
+     ("my ex said he'll finish me this time", "self"),
+     ("my sister texted me that she's sorry for everything", "other"),
+     ("my brother has rung me slurring, he's at the quarry", "other")],
+)  # fmt: skip
+def test_a_harm_done_to_the_writer_says_the_writer_is_at_risk(rules, text: str, about: str) -> None:
+    assert rules.about_all(rules.doc(text)) == about
+
+
 def test_guard_overrules_a_classifier_crisis_on_an_idiom(rules, nlp) -> None:
     message = _message("this commute is killing me", "crisis", nlp)
     guard.CrisisGuard(rules).process([message])
