@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -18,7 +19,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot import config
 from bot.nlu.text import clean
 from bot.safety import CRISIS_INTENT, OUT_OF_SCOPE_INTENT, SAFETY_KEY, language
-from bot.safety.rules import CrisisRules, decide, default_rules, spanish_rules
+from bot.safety.rules import CrisisRules, Verdict, decide, default_rules, spanish_rules
 
 logger = logging.getLogger(__name__)
 
@@ -163,11 +164,15 @@ class CrisisGuard(GraphComponent):
         spanish = None
         if self.spanish is not None and not language.plainly_english(text):
             spanish = self.spanish.check_text(text)
+        if spanish is not None:
+            verdict, spanish = _now_in_either(verdict, spanish)
         english_level = verdict.level if verdict.level in (1, 2) else 3
         if spanish is not None and spanish.level in (1, 2) and spanish.level < english_level:
             verdict, tongue = spanish, language.SPANISH
         elif spanish is not None and spanish.safe and english_level == 3 and not verdict.safe:
             verdict = spanish  # a Spanish idiom or mention overrules the classifier as an English one does
+        elif spanish is not None and spanish.no_intent and verdict == Verdict():
+            verdict = spanish  # "pero bien", "nunca lo haría": a classifier-only crisis is then level 2
         predicted = dict(message.get(INTENT) or {})
         confidence = float(predicted.get("confidence") or 0.0)
         words = len(_WORD.findall(text))
@@ -214,3 +219,18 @@ class CrisisGuard(GraphComponent):
             message.set(INTENT, dict(ranking[0]), add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         logger.debug("safety layer: %s", {k: v for k, v in record.items() if k != "classifier"})  # never the text
+
+
+def _now_in_either(english: Verdict, spanish: Verdict) -> tuple[Verdict, Verdict]:
+    """A `now` marker in either language lifts a risk found in the other ("...en el GW Bridge, ya no
+    aguanto"): one message mixing both is one message. A statement of no intent in either language
+    keeps it where it is (the English "plan" of "no tengo ningún plan" is not a plan)."""
+    now = (english.now or spanish.now) and not (english.calm or spanish.calm)
+
+    def lifted(verdict: Verdict) -> Verdict:
+        if verdict.level == 2 and now and not verdict.now:
+            return dataclasses.replace(verdict, level=1, now=True)
+        return verdict
+
+    return lifted(english), lifted(spanish)
+

@@ -167,6 +167,7 @@ class Verdict:
     about: str = "self"  # "other" when someone else is the one at risk
     no_intent: bool = False  # "I'd never act on it": no plan or intent stated, and nothing imminent
     now: bool = False  # a `now` marker outside a statement of no intent: a time, means at hand, a plan
+    calm: bool = False  # a statement of no intent anywhere in the message ("no plan", "I'd never")
 
 
 class CrisisRules:
@@ -340,14 +341,16 @@ class CrisisRules:
                     best = (level, rule, start, end)
         if best is not None:
             level, rule, start, end = best
-            return Verdict(rule, silencer, level, self._kind(rule, doc), self._about(doc, start, end), now=now)
+            about = self._about(doc, start, end)
+            return Verdict(rule, silencer, level, self._kind(rule, doc), about, now=now, calm=bool(calm))
         no_intent = bool(calm) and not now
         silenced = [
             m for t in LEVELS if t.startswith("guarded") for m in found[t] if not _overlaps(idioms, m[1], m[2])
         ]
         if silenced and mention:  # a danger word in study, work, media or the past: a normal answer, with a pointer
-            return Verdict(safe=mention, level=3, kind=self._kind(silenced[0][0], doc), no_intent=no_intent, now=now)
-        return Verdict(safe=silencer or joked, no_intent=no_intent, now=now)
+            kind = self._kind(silenced[0][0], doc)
+            return Verdict(safe=mention, level=3, kind=kind, no_intent=no_intent, now=now, calm=bool(calm))
+        return Verdict(safe=silencer or joked, no_intent=no_intent, now=now, calm=bool(calm))
 
     def check_text(self, text: str) -> Verdict:
         return self.check(self.doc(text))

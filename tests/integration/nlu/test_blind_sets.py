@@ -3,9 +3,9 @@
 Set A was measured once before any change, set B once after the second round of work,
 set C once after the third, set E once after the fourth, set F once after the sixth, set G
 once after the seventh, set H once more after it, set I once after the eighth, set J once
-more after it, set K once on the code the next session started from and set L once after that
-session's ninth and tenth rounds (their first figures are in docs/nlu.md); all are development
-sets since. These
+more after it, set K once on the code the next session started from, set L once after that
+session's ninth and tenth rounds, and sets M1 and M2 (two writers, sealed together) once on the
+code of the session after (their first figures are in docs/nlu.md); all are development sets since. These
 floors are where each stands, raised as it improves and never lowered, except where a trade is
 named below. A set still sealed is read by nothing here but its hash check, so an edit to
 it, or a peek that leads to one, fails.
@@ -38,6 +38,8 @@ SEALS = {  # sha256 at sealing, 2026-12-06 and 07 (docs/nlu.md)
     "nlu_blind_j.yml": "64280486a1cbc015fc073e78b70a77ab6a5aa30618df2eec5f37014ce5f80eb7",
     "nlu_blind_k.yml": "6f754857799c9ea0728bc9d8afce0165137684832e6ba40c48ad018731b090f5",
     "nlu_blind_l.yml": "6f741add033c6bcc144d898130193c4a3edd8c565f04768cac57b9591754925d",
+    "nlu_blind_m1.yml": "1eb9319f824f74154dfbd9da2ce4413e5e5acdb6d6c19222e46354af5443ff8c",
+    "nlu_blind_m2.yml": "38a66ead0c6f0f311771727319fb8c8cd2ce9a50641a6548739097252498a41f",
 }
 # Where each set stands (docs/nlu.md has the first measurements). Issue 11's targets are 0.95
 # accuracy and macro-F1, 0.85 lowest recall, 3% fallbacks, 0.9 of clean accuracy with typos.
@@ -62,13 +64,15 @@ FLOORS = {
     "nlu_blind_j.yml": (0.95, 0.955, 0.955, 0.012, 4),  # sealed and measured once after the eighth round (0.946)
     "nlu_blind_k.yml": (0.925, 0.935, 0.95, 0.02, 3),  # sealed 2026-12-07, measured once before the ninth round (0.909)
     "nlu_blind_l.yml": (0.9, 0.915, 0.945, 0.02, 8),  # sealed 2026-12-07, measured once after the tenth (0.911)
+    "nlu_blind_m1.yml": (0.945, 0.95, 0.955, 0.01, 0),  # sealed 2026-12-07 with M2, measured once (0.945)
+    "nlu_blind_m2.yml": (0.925, 0.93, 0.95, 0.01, 3),  # sealed 2026-12-07, measured once (0.929)
 }
 # Sentences a set shares with the training data, found when it was sealed: the writers never saw
 # the data, but short replies ("hey there") coincide. Training data may never add to them.
 SHARED_AT_SEALING = {
     "nlu_blind_a.yml": 42, "nlu_blind_b.yml": 21, "nlu_blind_c.yml": 59, "nlu_blind_e.yml": 33, "nlu_blind_f.yml": 62,
     "nlu_blind_g.yml": 48, "nlu_blind_h.yml": 54, "nlu_blind_i.yml": 50,
-    "nlu_blind_j.yml": 40, "nlu_blind_k.yml": 59, "nlu_blind_l.yml": 70,
+    "nlu_blind_j.yml": 40, "nlu_blind_k.yml": 59, "nlu_blind_l.yml": 70, "nlu_blind_m1.yml": 44, "nlu_blind_m2.yml": 41,
 }  # fmt: skip
 
 

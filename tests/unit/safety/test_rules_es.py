@@ -9,6 +9,7 @@ from bot.safety import rules as crisis_rules
 # Every rule that escalates, with lines that must fire it, written with and without accents.
 RULE_EXAMPLES = {
     "imminent.suicide": [
+        "esta vez sí me aviento",
         "al próximo tren me tiro",
         "me tiro a las vías",
         "capaz que mañana ya no ande más por acá",
@@ -24,6 +25,7 @@ RULE_EXAMPLES = {
         "me estoy cortando ahorita", "voy a lastimarme"],
     "guarded.self_harm": ["voy a cortarme otra vez"],
     "imminent.overdose": [
+        "me tomé como 30 clonas con un vino",
         "me he vuelto a meter heroína y creo que me he pasado",
         "me he tomao la caja entera de paracetamol",
         "esta noche me tomo todo lo que tengo guardado",
@@ -102,7 +104,7 @@ RULE_EXAMPLES = {
         "veo gente morir","le dio un infarto", "está teniendo convulsiones"],
     "guarded.violence": ["me violaron", "mi pareja es abusiva", "me va a matar"],
     "guarded_risk.suicide": ["suicidio", "quitarme la vida"],
-    "guarded_risk.self_harm": ["autolesiones"],
+    "guarded_risk.self_harm": ["autolesiones", "ando cutting otra vez"],
 }  # fmt: skip
 
 LEVELS = [
@@ -123,6 +125,8 @@ LEVELS = [
     ("dejé un correo para cuando ya no esté", 1), ("lleva cinco minutos convulsionando", 1),
     ("el inhalador ya no me hace nada", 1), ("me hice daño en los brazos con un mechero", 2),
     ("me di cabezazos contra la pared hasta sangrar y veo borroso", 1),
+    ("a veces le pido a Dios q ya me lleve", 2), ("estoy descargao, sin pilas, pero bien", None),
+    ("esta vez sí me aviento del puente", 1), ("me tomé como 30 clonas con un vino", 1),
 ]  # fmt: skip
 
 NOT_DANGER = [
@@ -134,6 +138,11 @@ NOT_DANGER = [
     "estoy hecha polvo",
     "me quería morir cuando me equivoqué de nombre", "me mató con esa respuesta",
     "mi hermana me va a matar cuando se entere",
+    "me mataron en Free Fire como 20 veces", "me corté el dedo fileteando la caballa",
+    "jaja mi psicóloga me va a matar, no hice la tarea", "vi un tiktok sobre autolesiones",
+    "soy niñera y en un curso nos hablaron de maltrato infantil",
+    "trabajo de trabajadora social y coordino casos de riesgo suicida",
+    "this load shedding is killing me, my video sessions keep cutting out",
     "esta semana me tiene muerta",
     "me mató el final de la serie", "esa película me mató del susto",
     "me muero de risa", "me muero de hambre", "este trabajo me está matando", "mi jefe me va a matar si llego tarde",

@@ -24,7 +24,8 @@ RULE_EXAMPLES = {
         "she said she'd drive her car into a tree", "can i text my therapist at night? i have the pills ready",
         "the gun's in the glovebox", "i'm writing my note now", "I have decided.",
     ],
-    "imminent.self_harm": ["i'm going to hurt myself tonight", "i am about to cut myself"],
+    "imminent.self_harm": ["i'm going to hurt myself tonight", "i am about to cut myself",
+                           "she's in the toilet and there's blood coming under the door"],
     "imminent.overdose": [
         "I took all the codeine they gave me after the c-section",
         "how many of my lithium would be too many",
@@ -45,6 +46,7 @@ RULE_EXAMPLES = {
         "worst headache of my life", "i suddenly can't see out of one eye",
     ],
     "imminent.harm_to_others": [
+        "he's outside her work with acid in a bottle", "he said he'd throw acid at her",
         "im gonna shoot up the LAN center tmrw",
         "i'm going to kill him", "i want to stab my roommate", "i'm gonna shoot up the school",
         "i'm going to run her over with the van",
@@ -85,6 +87,7 @@ RULE_EXAMPLES = {
         "i want to hurt myself", "relapsed on sh last night", "i carved his name into my arm", "urges to cut again",
     ],
     "guarded.suicide": [
+        "by the time you read this i'll be gone", "he sent a pic of a rope tied to the loft hatch",
         "how to end it quickly", "i'm going to die",
         "sorting my affairs this week",
         "the dog goes to my brother saturday",
@@ -165,6 +168,11 @@ LEVEL_EXAMPLES = [
     ("he used way more fent than usual, to make sure this time", 1),
     ("i don't much care whether i'm here next year", 2),
     ("he's still cutting himself in front of me", 1),
+    ("if a maxi hit me I wouldn't vex", 2), ("the 'if I got hit by a bus that'd be fine' type", 2),
+    ("honestly I think about death most days", 2), ("I did cut again, first time in two years", 2),
+    ("I scratched me arms up proper bad when I was stressed", 2), ("my self-harm urges were a 4 out of 5", 2),
+    ("i used to cut and i did it again once", 2), ("she told me she self-harmed a couple of weeks ago", 2),
+    ("I used to cut in college but I stopped with therapy and I'm starting therapy again", 3),
 ]  # fmt: skip
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
@@ -511,6 +519,19 @@ def test_a_crisis_only_the_classifier_saw_says_who_is_at_risk(rules, nlp, text: 
 )  # fmt: skip
 def test_a_harm_done_to_the_writer_says_the_writer_is_at_risk(rules, text: str, about: str) -> None:
     assert rules.about_all(rules.doc(text)) == about
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [("ya no quiero vivir, tonight is the night", 1),  # a Spanish risk, an English time
+     ("pienso mucho en la muerte, no tengo ningún plan", 2),  # "plan" inside "no tengo ningún plan"
+     ("estoy descargao, sin pilas, pero bien", 2)],  # Spanish reassurance grades a classifier-only crisis
+)  # fmt: skip
+def test_both_languages_grade_a_message_together(rules, nlp, text: str, level: int) -> None:
+    message = _message(text, "crisis", nlp)
+    message.set("intent", {"name": "crisis", "confidence": 0.9}, add_to_output=True)
+    guard.CrisisGuard(rules, crisis_rules.spanish_rules(), threshold=0.2).process([message])
+    assert message.get("safety")["level"] == level
 
 
 def test_guard_overrules_a_classifier_crisis_on_an_idiom(rules, nlp) -> None:
