@@ -129,6 +129,10 @@ LEVELS = [
     ("esta vez sí me aviento del puente", 1), ("me tomé como 30 clonas con un vino", 1),
 ]  # fmt: skip
 
+# The long past, told as Spanish speakers tell it: it overrules a crisis only the classifier saw.
+LONG_PAST = ["mi tío se ahorcó cuando yo tenía diez años. Ya lo tengo superado",
+             "a mi mamá la pegaba mi papá cuando yo era chiquita, hace 30 años"]
+
 NOT_DANGER = [
     "este semestre me está matando jaja", "llevo una sobredosis de café hoy",
     "mi terapeuta me puso una sobredosis de tareas", "trabajo de noche en urgencias atendiendo sobredosis y accidentes",
@@ -139,6 +143,9 @@ NOT_DANGER = [
     "me quería morir cuando me equivoqué de nombre", "me mató con esa respuesta",
     "mi hermana me va a matar cuando se entere",
     "me mataron en Free Fire como 20 veces", "me corté el dedo fileteando la caballa",
+    "este turno de noche en el camión me está matando", "casi se desmaya de ver la sangre, jaja",
+    "me mató la sesión de hoy, salí llorando", "a veces en la sesión me baja el azúcar y me como un dulce",
+    "me corté un poco el dedo con el cuchillo deshuesando",
     "jaja mi psicóloga me va a matar, no hice la tarea", "vi un tiktok sobre autolesiones",
     "soy niñera y en un curso nos hablaron de maltrato infantil",
     "trabajo de trabajadora social y coordino casos de riesgo suicida",
@@ -224,6 +231,11 @@ def test_who_is_at_risk_when_only_the_classifier_saw_it(
 ) -> None:
     # Spanish drops its pronouns: the first person shows in the verb ("estoy", "tengo") or "me".
     assert rules.about_all(rules.doc(text)) == about
+
+
+@pytest.mark.parametrize("text", LONG_PAST)
+def test_the_long_past_is_a_mention(rules: crisis_rules.CrisisRules, text: str) -> None:
+    assert rules.check_text(text).safe == "mention.long_past"
 
 
 def test_accents_are_optional(rules: crisis_rules.CrisisRules) -> None:

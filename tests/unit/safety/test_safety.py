@@ -173,10 +173,20 @@ LEVEL_EXAMPLES = [
     ("I scratched me arms up proper bad when I was stressed", 2), ("my self-harm urges were a 4 out of 5", 2),
     ("i used to cut and i did it again once", 2), ("she told me she self-harmed a couple of weeks ago", 2),
     ("I used to cut in college but I stopped with therapy and I'm starting therapy again", 3),
+    ("I swallow about 40 panadol just now", 1), ("one side her face wen drop, she no can lift her arm", 1),
+    ("my apprentice has locked herself in the prep room with a scalpel", 1),
+    ("my ex has turned up at my door with a knife", 1), ("he's going round to put a bullet in her new fella", 1),
+    ("I've had thoughts about endin it a couple times", 2),
+    ("I wish I could go to sleep for a year and not come back", 2), ("the world wid be better wi'oot me in it", 2),
+    ("Back in da day my grandpa was abusive to my mom. He passed long time ago", 3),
+    ("Years back, my brother overdosed and survived. He's been clean a decade now.", 3),
 ]  # fmt: skip
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
 NOT_DANGER = [
+    "The prep is going to kill me lol", "the boat was so bad I thought I was gonna die lol. Made it back fine",
+    "Dispatching on New Year's Eve is a bloodbath every year", "ugh i could kill my sister for reading my journal",
+    "he kept telling me he's gonna die if he doesn't get a kebab", "her face dropped when I said no",
     "what's the point of going on a retreat if my therapist won't be there",
     "The kids are bouncing off the walls. Is it okay to do my telehealth session?",
     "Should a therapist challenge my views? I'd be grateful for your view. Regards, C. Byrne",
