@@ -233,4 +233,3 @@ def _now_in_either(english: Verdict, spanish: Verdict) -> tuple[Verdict, Verdict
         return verdict
 
     return lifted(english), lifted(spanish)
-

@@ -201,7 +201,8 @@ class CrisisRules:
             self.index[tier] = _index_lines(self.gates[tier], nlp.Defaults.stop_words)
         people = rules.get("people") or {}
         self.people = {key: frozenset(prepare(str(w).lower()) for w in people.get(key) or ()) for key in
-                       ("self", "other", "household", "named", "first_person", "reported", "harms")}  # fmt: skip
+                       ("self", "other", "household", "named", "first_person", "objects", "reported", "introductions",
+                        "harms")}  # fmt: skip
 
     @staticmethod
     def words(doc) -> dict[str, set[str]]:
@@ -290,9 +291,13 @@ class CrisisRules:
             return "self"
         for i, word in enumerate(words):
             before, after = words[i - 1] if i else "", words[i + 1] if i + 1 < len(words) else ""
-            if before in ("soy", "trabajo") or (word in ("me", "nos") and after in self.people["reported"]):
+            if before in self.people["introductions"] or (
+                word in self.people["objects"] and after in self.people["reported"]
+            ):
                 continue  # "soy maestra", "me dijo": the writer introduces themselves or reports
-            if word in self.people["first_person"] and not (before == "me" and word in self.people["reported"]):
+            if word in self.people["first_person"] and not (
+                before in self.people["objects"] and word in self.people["reported"]
+            ):
                 return "self"
         return "other"
 
