@@ -161,9 +161,10 @@ class CrisisGuard(GraphComponent):
         verdict = self.rules.check(doc) if doc is not None else self.rules.check_text(text)
         tongue = language.detect(text)
         # The Spanish rules read every message that isn't plainly English ("ya no quiero vivir" inside English too).
-        spanish = None
+        spanish = spanish_doc = None
         if self.spanish is not None and not language.plainly_english(text):
-            spanish = self.spanish.check_text(text)
+            spanish_doc = self.spanish.doc(text)
+            spanish = self.spanish.check(spanish_doc)
         if spanish is not None:
             verdict, spanish = _now_in_either(verdict, spanish)
         english_level = verdict.level if verdict.level in (1, 2) else 3
@@ -180,7 +181,8 @@ class CrisisGuard(GraphComponent):
         record = decide(predicted.get("name"), verdict, confidence, self.threshold, brief)
         if record is not None and record.get("crisis") and record["layer"] == "classifier":
             if tongue == language.SPANISH and self.spanish is not None:
-                record["about"] = self.spanish.about_all(self.spanish.doc(text))
+                spanish_doc = spanish_doc if spanish_doc is not None else self.spanish.doc(text)
+                record["about"] = self.spanish.about_all(spanish_doc)
             else:
                 record["about"] = self.rules.about_all(doc if doc is not None else self.rules.doc(text))
         crisis = bool(record and record.get("crisis"))
