@@ -17,6 +17,7 @@ from bot.safety import rules as crisis_rules
 # Every rule that escalates, with lines that must fire it (docs/safety.md: add one per rule).
 RULE_EXAMPLES = {
     "imminent.suicide": [
+        "my tablets are counted out on the kitchen side",
         "I have drawn up potassium chloride from the ward stock", "i'm going to end it tonight", "i want to end it",
         "kms", "i want to unalive myself", "i feel suicidal", "i'm going to kill myself", "I want to end my life",
         "I wrote a goodbye letter", "my sister says she wants to kill herself", "it's starting to feel like a plan",
@@ -27,6 +28,7 @@ RULE_EXAMPLES = {
     "imminent.self_harm": ["i'm going to hurt myself tonight", "i am about to cut myself",
                            "she's in the toilet and there's blood coming under the door"],
     "imminent.overdose": [
+        "I ingested about thirty of my paracetamol an hour ago",
         "I took all the codeine they gave me after the c-section",
         "how many of my lithium would be too many",
         "she's going to overdose on her insulin",
@@ -52,6 +54,7 @@ RULE_EXAMPLES = {
         "i'm going to run her over with the van",
     ],
     "imminent.violence": [
+        "got a blade in my jacket and I am waiting for him", "if he shows up tonight im shanking him",
         "my husband takes my passport",
         "my husband takes my passport and beat me",
         "he will kill me and the children",
@@ -60,13 +63,16 @@ RULE_EXAMPLES = {
         "he said he'll kill me if i call anyone",
     ],
     "imminent.child_abuse": [
+        "he keeps yelling he will shake her till she stops crying",
         "my uncle touches me when we're alone", "a man is grooming my daughter", "he said nobody would believe me",
     ],
     "imminent.danger_now": [
+        "she texted if i dont reply in five minutes call the police",
         "i'm in danger", "i'm not safe at home", "please call an ambulance now", "someone call 999 now",
         "calling 000 please", "I need help now", "SOS", "come quick please!", "send someone now",
     ],
     "risk.suicide": [
+        "honestly I'd be fine if I never woke up", "i no see da point anymore",
         "what's the point of any of it",
         "I think about just turning the wheel",
         "some nights i pray i wont wake up",
@@ -81,12 +87,14 @@ RULE_EXAMPLES = {
         "i don't trust myself to still be here next week",
     ],
     "risk.self_harm": [
+        "I picked at my skin until it bled again", "I punched my leg hard enough to bruise",
         "cut my thigh last week",
         "I've been cutting my thighs again",
         "holding on with ice cubes and rubber bands tonight",
         "i want to hurt myself", "relapsed on sh last night", "i carved his name into my arm", "urges to cut again",
     ],
     "guarded.suicide": [
+        "after work I am walking down to the railway line",
         "by the time you read this i'll be gone", "he sent a pic of a rope tied to the loft hatch",
         "how to end it quickly", "i'm going to die",
         "sorting my affairs this week",
@@ -112,9 +120,11 @@ RULE_EXAMPLES = {
         "i was just raped", "my dad is abusive", "he has a gun", "he's going to kill me",
     ],
     "guarded.harm_to_others": [
+        "I will ram the car through my ex's front window", "posted his rifle saying everyone who laughed will see",
         "i'll hurt him, he deserves it", "i know what car she drives", "i found out where he parks",
     ],
     "guarded.child_abuse": [
+        "the coach has been touching her after practice",
         "my uncle does things to me when we're alone", "she has cigarette burns on her arm", "he's scared to go home",
     ],
     "guarded.danger_now": [
@@ -122,6 +132,7 @@ RULE_EXAMPLES = {
         "two of my blokes are overdue from the 600 level",
     ],
     "guarded_risk.suicide": [
+        "if I got sick I'd just let it happen", "on the motorway I think about just not turning the wheel", "I keep picturing stepping in front of a train", "every train horn I think about steppin in front of one", "so tired of being here",
         "my friend is talking about suicide", "thoughts of death again", "on the balcony i get thoughts about jumping",
     ],
     "guarded_risk.self_harm": [
@@ -184,6 +195,9 @@ LEVEL_EXAMPLES = [
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
 NOT_DANGER = [
+    "I pick at my skin when I am anxious, is that worth raising?", "I take the train to the railway station for my sessions",
+    "everyone who laughed at my joke in group said it helped", "I carry a pocket knife for work on the farm",
+    "my toddler has been touching everything in the waiting room", "I forgot to turn the wheel when parking outside the clinic",
     "The prep is going to kill me lol", "the boat was so bad I thought I was gonna die lol. Made it back fine",
     "Dispatching on New Year's Eve is a bloodbath every year", "ugh i could kill my sister for reading my journal",
     "he kept telling me he's gonna die if he doesn't get a kebab", "her face dropped when I said no",
