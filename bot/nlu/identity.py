@@ -57,11 +57,11 @@ PLACEHOLDER = "zzidzz"
 TERMS: Dict[str, Tuple[str, ...]] = {
     "sexual_orientation": (
         "gay", "lesbian", "bi", "bisexual", "bi-curious", "queer", "pansexual", "asexual", "homosexual",
-        "heterosexual", "lgbt", "lgbtq", "lgbtq+", "lgbtqia", "lgbtqia+", "lgbtq2s+", "two-spirit",
+        "heterosexual", "lesbiana", "lgbt", "lgbtq", "lgbtq+", "lgbtqia", "lgbtqia+", "lgbtq2s+", "two-spirit",
     ),
     "gender_identity": (
         "trans", "transgender", "transsexual", "transwoman", "transman", "nonbinary", "non-binary", "enby",
-        "genderqueer", "genderfluid", "gender-nonconforming", "agender", "intersex", "cis", "cisgender",
+        "genderqueer", "genderfluid", "transgénero", "transgenero", "no binario", "no binaria", "no binarie", "gender-nonconforming", "agender", "intersex", "cis", "cisgender",
     ),
     "race_ethnicity": (
         "black", "african american", "african", "afro-caribbean", "caribbean", "afro-latina", "afro-latino",
@@ -71,29 +71,36 @@ TERMS: Dict[str, Tuple[str, ...]] = {
         "native american", "american indian", "alaska native", "native hawaiian", "pacific islander",
         "first nations", "aboriginal", "indigenous", "arab", "arab american", "middle eastern", "persian",
         "biracial", "multiracial", "mixed-race", "person of color", "people of color", "woman of color",
-        "man of color", "poc", "bipoc", "roma", "romani",
+        "man of color", "poc", "bipoc", "roma", "romani", "afrodescendiente", "afrolatino", "indígena",
+        "indigena", "gitano", "gitana",
     ),
     "religion": (
         "jewish", "jew", "muslim", "christian", "catholic", "protestant", "evangelical", "baptist", "hindu",
         "sikh", "buddhist", "atheist", "agnostic", "mormon", "latter-day saint", "jehovah's witness", "quaker",
-        "pagan", "wiccan", "amish",
+        "pagan", "wiccan", "amish", "musulmán", "musulman", "musulmana", "judío", "judio", "judía", "judia",
+        "cristiano", "cristiana", "católico", "catolico", "católica", "catolica", "evangélico", "evangelico",
+        "evangélica", "evangelica", "testigo de jehová", "testigo de jehova", "mormón", "ateo", "atea",
+        "budista", "hindú",
     ),
     "disability": (
         "disabled", "handicapped", "person with a disability", "person with disabilities", "autistic",
         "on the autism spectrum", "on the spectrum", "neurodivergent", "deaf", "hard of hearing",
         "hearing impaired", "blind", "visually impaired", "in a wheelchair", "wheelchair user", "amputee",
-        "paraplegic", "quadriplegic", "dyslexic",
+        "paraplegic", "quadriplegic", "dyslexic", "autista", "sordo", "sorda", "ciego", "ciega",
+        "silla de ruedas", "discapacitado", "discapacitada", "con discapacidad", "neurodivergente", "disléxico",
+        "dislexico", "disléxica", "dislexica",
     ),
     "immigration_status": (
         "immigrant", "undocumented", "undocumented immigrant", "illegal immigrant", "migrant", "refugee",
         "asylum seeker", "asylee", "on a visa", "on a work visa", "on a student visa", "visa holder",
         "green card holder", "permanent resident", "daca recipient", "international student", "foreigner",
-        "expat", "new to this country", "new to the country",
+        "expat", "new to this country", "new to the country", "inmigrante", "migrante", "indocumentado",
+        "indocumentada", "refugiado", "refugiada", "solicitante de asilo", "extranjero", "extranjera",
     ),
     "age": (
         "elderly", "older adult", "senior", "senior citizen", "pensioner", "retiree", "teenager", "teen",
         "teenage", "adolescent", "young adult", "middle-aged", "boomer", "baby boomer", "millennial", "gen z",
-        "in my teens",
+        "in my teens", "jubilado", "jubilada", "adolescente", "anciano", "anciana", "tercera edad",
     ),
 }
 

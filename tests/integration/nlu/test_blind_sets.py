@@ -57,7 +57,7 @@ SEALS = {  # sha256 at sealing, 2026-12-06 and 07 (docs/nlu.md)
 # typos 0.921 -> 0.922 as clean rose, and H's fallbacks, 9 -> 10 of 914.
 FLOORS = {
     "nlu_blind_a.yml": (0.975, 0.975, 0.94, 0.03, 1),  # typos 0.945 -> 0.94 (eighth: clean 0.974 -> 0.978)
-    "nlu_blind_b.yml": (0.985, 0.985, 0.96, 0.03, 0),  # 0.991 -> 0.989 (ninth round: K 0.909 -> 0.925)
+    "nlu_blind_b.yml": (0.98, 0.98, 0.96, 0.03, 0),  # 0.987 -> 0.983 (eleventh round: N2 0.905 -> 0.929)
     "nlu_blind_c.yml": (0.955, 0.96, 0.955, 0.03, 4),
     "nlu_blind_e.yml": (0.95, 0.955, 0.965, 0.015, 3),
     "nlu_blind_f.yml": (0.95, 0.95, 0.96, 0.012, 6),
@@ -67,7 +67,7 @@ FLOORS = {
     "nlu_blind_j.yml": (0.95, 0.955, 0.955, 0.012, 4),  # sealed and measured once after the eighth round (0.946)
     "nlu_blind_k.yml": (0.925, 0.935, 0.95, 0.02, 3),  # sealed 2026-12-07, measured once before the ninth round (0.909)
     "nlu_blind_l.yml": (0.9, 0.915, 0.945, 0.02, 8),  # sealed 2026-12-07, measured once after the tenth (0.911)
-    "nlu_blind_m1.yml": (0.945, 0.95, 0.955, 0.01, 0),  # sealed 2026-12-07 with M2, measured once (0.945)
+    "nlu_blind_m1.yml": (0.945, 0.95, 0.95, 0.01, 0),  # measured once (0.945); typos 0.955 -> 0.95 (eleventh)
     "nlu_blind_m2.yml": (0.925, 0.93, 0.95, 0.01, 3),  # sealed 2026-12-07, measured once (0.929)
     "nlu_blind_n1.yml": (0.915, 0.925, 0.95, 0.02, 2),  # sealed 2026-12-07 after M's rules, measured once (0.918)
     "nlu_blind_n2.yml": (0.9, 0.915, 0.945, 0.02, 4),  # sealed with N1, measured once (0.905)

@@ -21,10 +21,12 @@ RULE_EXAMPLES = {
         "ya tengo planeado cómo hacerlo",
     ],
     "imminent.self_harm": [
+        "me traje una navaja y me voy a cortar apenas llegue",
         "acabo de quemarme el brazo con el mechero",
         "me estoy cortando ahorita", "voy a lastimarme"],
     "guarded.self_harm": ["voy a cortarme otra vez"],
     "imminent.overdose": [
+        "me tomé 20 de golpe con las de mi abuela",
         "me tomé como 30 clonas con un vino",
         "me he vuelto a meter heroína y creo que me he pasado",
         "me he tomao la caja entera de paracetamol",
@@ -58,6 +60,7 @@ RULE_EXAMPLES = {
         "mi esposo me está pegando", "me quiere matar", "si lo dejo me va a matar", "me tiene encerrada",
     ],
     "imminent.child_abuse": [
+        "el hombre le tapaba la boca a la niña en el pasillo",
         "su padrastro la toca en las noches",
         "dice que le pegó con un cable",
         "le está dando con el cinturón al niño", "mi tío me toca cuando estamos solos", "es nuestro secreto",
@@ -70,6 +73,7 @@ RULE_EXAMPLES = {
         "estoy en peligro", "no estoy a salvo", "llamen a una ambulancia", "necesito ayuda ya",
         "sos", "vengan rápido por favor", "ven rápido"],
     "risk.suicide": [
+        "cuando paso por el puente me viene la idea de tirarme",
         "ya no le hallo sentido a na",
         "todo me da igual, hasta si me muero",
         "llevo meses sin ver salida",
@@ -134,6 +138,7 @@ LONG_PAST = ["mi tío se ahorcó cuando yo tenía diez años. Ya lo tengo supera
              "a mi mamá la pegaba mi papá cuando yo era chiquita, hace 30 años"]
 
 NOT_DANGER = [
+    "mañana me voy a cortar el pelo antes de la sesión", "me tomé dos cafés de golpe antes de terapia",
     "este semestre me está matando jaja", "llevo una sobredosis de café hoy",
     "mi terapeuta me puso una sobredosis de tareas", "trabajo de noche en urgencias atendiendo sobredosis y accidentes",
     "qué pena que se cancele la sesión", "ay bendito, se me olvidó la cita",

@@ -39,6 +39,7 @@ RULE_EXAMPLES = {
         "i mixed my meds with vodka", "he od'd", "he took way too much oxy",
     ],
     "imminent.medical": [
+        "crushing pain in my chest going down my left arm", "tight chest and it spreads into my left arm",
         "a purple rash that doesnt fade when i press a glass on it",
         "my neck's really stiff",
         "stiff neck and a fever",
@@ -54,6 +55,7 @@ RULE_EXAMPLES = {
         "i'm going to run her over with the van",
     ],
     "imminent.violence": [
+        "she is being thrown against the wall next door",
         "got a blade in my jacket and I am waiting for him", "if he shows up tonight im shanking him",
         "my husband takes my passport",
         "my husband takes my passport and beat me",
@@ -67,11 +69,13 @@ RULE_EXAMPLES = {
         "my uncle touches me when we're alone", "a man is grooming my daughter", "he said nobody would believe me",
     ],
     "imminent.danger_now": [
+        "smoke is filling the corridor and I cannot get out", "the front door is hot to touch", "we are trapped and the air is getting thick",
         "she texted if i dont reply in five minutes call the police",
         "i'm in danger", "i'm not safe at home", "please call an ambulance now", "someone call 999 now",
         "calling 000 please", "I need help now", "SOS", "come quick please!", "send someone now",
     ],
     "risk.suicide": [
+        "what is the point of therapy if i wont be here by then",
         "honestly I'd be fine if I never woke up", "i no see da point anymore",
         "what's the point of any of it",
         "I think about just turning the wheel",
@@ -108,7 +112,8 @@ RULE_EXAMPLES = {
         "i gave my dog to my neighbour", "i have chosen the method", "i have the means and i know when",
         "i've loaded my dad's revolver",
     ],
-    "guarded.overdose": ["i overdosed", "she said she took all of them", "he swallowed the whole packet"],
+    "guarded.overdose": [
+        "feel weird after the whole strip of the sleeping ones","i overdosed", "she said she took all of them", "he swallowed the whole packet"],
     "guarded.medical": [
         "getting really cold and sleepy",
         "i think i'm having a heart attack", "my brother is having a seizure", "there's so much blood",
@@ -195,6 +200,7 @@ LEVEL_EXAMPLES = [
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
 NOT_DANGER = [
+    "the fresh air is getting to me after the city", "I threw the ball against the wall in session, is that odd?",
     "I pick at my skin when I am anxious, is that worth raising?", "I take the train to the railway station for my sessions",
     "everyone who laughed at my joke in group said it helped", "I carry a pocket knife for work on the farm",
     "my toddler has been touching everything in the waiting room", "I forgot to turn the wheel when parking outside the clinic",
