@@ -61,7 +61,8 @@ TERMS: Dict[str, Tuple[str, ...]] = {
     ),
     "gender_identity": (
         "trans", "transgender", "transsexual", "transwoman", "transman", "nonbinary", "non-binary", "enby",
-        "genderqueer", "genderfluid", "transgénero", "transgenero", "no binario", "no binaria", "no binarie", "gender-nonconforming", "agender", "intersex", "cis", "cisgender",
+        "genderqueer", "genderfluid", "transgénero", "transgenero", "no binario", "no binaria", "no binarie",
+        "gender-nonconforming", "agender", "intersex", "cis", "cisgender",
     ),
     "race_ethnicity": (
         "black", "african american", "african", "afro-caribbean", "caribbean", "afro-latina", "afro-latino",

@@ -69,7 +69,8 @@ RULE_EXAMPLES = {
         "my uncle touches me when we're alone", "a man is grooming my daughter", "he said nobody would believe me",
     ],
     "imminent.danger_now": [
-        "smoke is filling the corridor and I cannot get out", "the front door is hot to touch", "we are trapped and the air is getting thick",
+        "smoke is filling the corridor and I cannot get out", "the front door is hot to touch",
+        "we are trapped and the air is getting thick",
         "she texted if i dont reply in five minutes call the police",
         "i'm in danger", "i'm not safe at home", "please call an ambulance now", "someone call 999 now",
         "calling 000 please", "I need help now", "SOS", "come quick please!", "send someone now",
@@ -113,7 +114,8 @@ RULE_EXAMPLES = {
         "i've loaded my dad's revolver",
     ],
     "guarded.overdose": [
-        "feel weird after the whole strip of the sleeping ones","i overdosed", "she said she took all of them", "he swallowed the whole packet"],
+        "feel weird after the whole strip of the sleeping ones", "i overdosed", "she said she took all of them",
+        "he swallowed the whole packet"],
     "guarded.medical": [
         "getting really cold and sleepy",
         "i think i'm having a heart attack", "my brother is having a seizure", "there's so much blood",
@@ -137,7 +139,9 @@ RULE_EXAMPLES = {
         "two of my blokes are overdue from the 600 level",
     ],
     "guarded_risk.suicide": [
-        "if I got sick I'd just let it happen", "on the motorway I think about just not turning the wheel", "I keep picturing stepping in front of a train", "every train horn I think about steppin in front of one", "so tired of being here",
+        "if I got sick I'd just let it happen", "on the motorway I think about just not turning the wheel",
+        "I keep picturing stepping in front of a train", "every train horn I think about steppin in front of one",
+        "so tired of being here",
         "my friend is talking about suicide", "thoughts of death again", "on the balcony i get thoughts about jumping",
     ],
     "guarded_risk.self_harm": [
@@ -201,9 +205,11 @@ LEVEL_EXAMPLES = [
 # The named idioms and topic questions, and more of their kind: no rule may fire.
 NOT_DANGER = [
     "the fresh air is getting to me after the city", "I threw the ball against the wall in session, is that odd?",
-    "I pick at my skin when I am anxious, is that worth raising?", "I take the train to the railway station for my sessions",
+    "I pick at my skin when I am anxious, is that worth raising?",
+    "I take the train to the railway station for my sessions",
     "everyone who laughed at my joke in group said it helped", "I carry a pocket knife for work on the farm",
-    "my toddler has been touching everything in the waiting room", "I forgot to turn the wheel when parking outside the clinic",
+    "my toddler has been touching everything in the waiting room",
+    "I forgot to turn the wheel when parking outside the clinic",
     "The prep is going to kill me lol", "the boat was so bad I thought I was gonna die lol. Made it back fine",
     "Dispatching on New Year's Eve is a bloodbath every year", "ugh i could kill my sister for reading my journal",
     "he kept telling me he's gonna die if he doesn't get a kebab", "her face dropped when I said no",
