@@ -5,8 +5,8 @@ set C once after the third, set E once after the fourth, set F once after the si
 once after the seventh, set H once more after it, set I once after the eighth, set J once
 more after it, set K once on the code the next session started from, set L once after that
 session's ninth and tenth rounds, sets M1 and M2 (two writers, sealed together) once on the
-code of the session after, and N1 and N2 once at that session's end (their first figures are in
-docs/nlu.md); all are development sets since. These
+code of the session after, N1 and N2 once at that session's end, and O1 and O2 once after the
+eleventh round, sealed before it (their first figures are in docs/nlu.md); all are development sets since. These
 floors are where each stands, raised as it improves and never lowered, except where a trade is
 named below. A set still sealed is read by nothing here but its hash check, so an edit to
 it, or a peek that leads to one, fails.
@@ -43,6 +43,8 @@ SEALS = {  # sha256 at sealing, 2026-12-06 and 07 (docs/nlu.md)
     "nlu_blind_m2.yml": "38a66ead0c6f0f311771727319fb8c8cd2ce9a50641a6548739097252498a41f",
     "nlu_blind_n1.yml": "e43909c5fe11c02d3594870f28b7d55d89f920d65ac8f5eb4bddf3fd50b0b477",
     "nlu_blind_n2.yml": "cf477b54d2cd05dbf32f7e2f6952e2812fe919a984583104d4ed67a74a417cf7",
+    "nlu_blind_o1.yml": "4ae16fcb4ee7c7bfbac954acbfff57f18de25ef1cda0fb9b28fb673ee0f17162",
+    "nlu_blind_o2.yml": "5c5e6fda9ec18fbebf7552755f16147f295282c50ef49ae2930f9753d4d180ee",
 }
 # Where each set stands (docs/nlu.md has the first measurements). Issue 11's targets are 0.95
 # accuracy and macro-F1, 0.85 lowest recall, 3% fallbacks, 0.9 of clean accuracy with typos.
@@ -71,6 +73,8 @@ FLOORS = {
     "nlu_blind_m2.yml": (0.925, 0.93, 0.95, 0.01, 3),  # sealed 2026-12-07, measured once (0.929)
     "nlu_blind_n1.yml": (0.915, 0.925, 0.95, 0.02, 2),  # sealed 2026-12-07 after M's rules, measured once (0.918)
     "nlu_blind_n2.yml": (0.9, 0.915, 0.945, 0.02, 4),  # sealed with N1, measured once (0.905)
+    "nlu_blind_o1.yml": (0.92, 0.93, 0.96, 0.015, 3),  # sealed before the eleventh round, measured once after (0.926)
+    "nlu_blind_o2.yml": (0.935, 0.94, 0.965, 0.01, 5),  # sealed with O1, measured once after it (0.937)
 }
 # Sentences a set shares with the training data, found when it was sealed: the writers never saw
 # the data, but short replies ("hey there") coincide. Training data may never add to them.
@@ -78,7 +82,7 @@ SHARED_AT_SEALING = {
     "nlu_blind_a.yml": 42, "nlu_blind_b.yml": 21, "nlu_blind_c.yml": 59, "nlu_blind_e.yml": 33, "nlu_blind_f.yml": 62,
     "nlu_blind_g.yml": 48, "nlu_blind_h.yml": 54, "nlu_blind_i.yml": 50,
     "nlu_blind_j.yml": 40, "nlu_blind_k.yml": 59, "nlu_blind_l.yml": 70, "nlu_blind_m1.yml": 44, "nlu_blind_m2.yml": 41,
-    "nlu_blind_n1.yml": 40, "nlu_blind_n2.yml": 14,
+    "nlu_blind_n1.yml": 40, "nlu_blind_n2.yml": 14, "nlu_blind_o1.yml": 25, "nlu_blind_o2.yml": 27,
 }  # fmt: skip
 
 

@@ -60,6 +60,7 @@ RULE_EXAMPLES = {
         "mi esposo me está pegando", "me quiere matar", "si lo dejo me va a matar", "me tiene encerrada",
     ],
     "imminent.child_abuse": [
+        "mi padrastro me pegó con el cinto otra vez",
         "el hombre le tapaba la boca a la niña en el pasillo",
         "su padrastro la toca en las noches",
         "dice que le pegó con un cable",
@@ -73,6 +74,7 @@ RULE_EXAMPLES = {
         "estoy en peligro", "no estoy a salvo", "llamen a una ambulancia", "necesito ayuda ya",
         "sos", "vengan rápido por favor", "ven rápido"],
     "risk.suicide": [
+        "a veces pienso que si un camión me atropella tampoco sería tan malo",
         "cuando paso por el puente me viene la idea de tirarme",
         "ya no le hallo sentido a na",
         "todo me da igual, hasta si me muero",
@@ -88,6 +90,7 @@ RULE_EXAMPLES = {
         "no tengo ganas de seguir", "le pido a dios que me lleve", "ojalá no haber nacido",
     ],
     "risk.self_harm": [
+        "tengo ganas de golpearme otra vez",
         "me hice unos cortes en el muslo",
         "ayer me corté otra vez",
         "volvió a cortarse",
@@ -138,6 +141,8 @@ LONG_PAST = ["mi tío se ahorcó cuando yo tenía diez años. Ya lo tengo supera
              "a mi mamá la pegaba mi papá cuando yo era chiquita, hace 30 años"]
 
 NOT_DANGER = [
+    "tengo una gripe que me está matando, ¿cancelo la sesión?",
+    "en el Elden Ring me mató el mismo jefe cincuenta veces",
     "mañana me voy a cortar el pelo antes de la sesión", "me tomé dos cafés de golpe antes de terapia",
     "este semestre me está matando jaja", "llevo una sobredosis de café hoy",
     "mi terapeuta me puso una sobredosis de tareas", "trabajo de noche en urgencias atendiendo sobredosis y accidentes",

@@ -55,6 +55,7 @@ RULE_EXAMPLES = {
         "i'm going to run her over with the van",
     ],
     "imminent.violence": [
+        "two men have him on the ground kicking his head", "he is banging on the door saying he will kill me",
         "she is being thrown against the wall next door",
         "got a blade in my jacket and I am waiting for him", "if he shows up tonight im shanking him",
         "my husband takes my passport",
@@ -76,6 +77,7 @@ RULE_EXAMPLES = {
         "calling 000 please", "I need help now", "SOS", "come quick please!", "send someone now",
     ],
     "risk.suicide": [
+        "most days I want to be dead", "thought about using so I'd go out quietly",
         "what is the point of therapy if i wont be here by then",
         "honestly I'd be fine if I never woke up", "i no see da point anymore",
         "what's the point of any of it",
@@ -92,6 +94,7 @@ RULE_EXAMPLES = {
         "i don't trust myself to still be here next week",
     ],
     "risk.self_harm": [
+        "I hurt myself last night but it is only bruises", "yesterday I cut myself again",
         "I picked at my skin until it bled again", "I punched my leg hard enough to bruise",
         "cut my thigh last week",
         "I've been cutting my thighs again",
@@ -204,6 +207,9 @@ LEVEL_EXAMPLES = [
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
 NOT_DANGER = [
+    "I say I kill myself laughing and my therapist looks worried",
+    "I box and come to sessions with a black eye from sparring",
+    "Are there resources for coaches on how to talk about suicide risk?",
     "the fresh air is getting to me after the city", "I threw the ball against the wall in session, is that odd?",
     "I pick at my skin when I am anxious, is that worth raising?",
     "I take the train to the railway station for my sessions",
