@@ -5,8 +5,9 @@ set C once after the third, set E once after the fourth, set F once after the si
 once after the seventh, set H once more after it, set I once after the eighth, set J once
 more after it, set K once on the code the next session started from, set L once after that
 session's ninth and tenth rounds, sets M1 and M2 (two writers, sealed together) once on the
-code of the session after, N1 and N2 once at that session's end, and O1 and O2 once after the
-eleventh round, sealed before it (their first figures are in docs/nlu.md); all are development sets since. These
+code of the session after, N1 and N2 once at that session's end, O1 and O2 once after the
+eleventh round, sealed before it, and P1 once at that session's end (their first figures are in
+docs/nlu.md); all are development sets since. These
 floors are where each stands, raised as it improves and never lowered, except where a trade is
 named below. A set still sealed is read by nothing here but its hash check, so an edit to
 it, or a peek that leads to one, fails.
@@ -45,6 +46,7 @@ SEALS = {  # sha256 at sealing, 2026-12-06 and 07 (docs/nlu.md)
     "nlu_blind_n2.yml": "cf477b54d2cd05dbf32f7e2f6952e2812fe919a984583104d4ed67a74a417cf7",
     "nlu_blind_o1.yml": "4ae16fcb4ee7c7bfbac954acbfff57f18de25ef1cda0fb9b28fb673ee0f17162",
     "nlu_blind_o2.yml": "5c5e6fda9ec18fbebf7552755f16147f295282c50ef49ae2930f9753d4d180ee",
+    "nlu_blind_p1.yml": "fb0d0fd09eb1e52cfb02b1d62358b2ca2ab8586d7aa21f1c647c35f6fd8deb7d",
 }
 # Where each set stands (docs/nlu.md has the first measurements). Issue 11's targets are 0.95
 # accuracy and macro-F1, 0.85 lowest recall, 3% fallbacks, 0.9 of clean accuracy with typos.
@@ -75,6 +77,7 @@ FLOORS = {
     "nlu_blind_n2.yml": (0.9, 0.915, 0.945, 0.02, 4),  # sealed with N1, measured once (0.905)
     "nlu_blind_o1.yml": (0.92, 0.93, 0.96, 0.015, 3),  # sealed before the eleventh round, measured once after (0.926)
     "nlu_blind_o2.yml": (0.935, 0.94, 0.965, 0.01, 5),  # sealed with O1, measured once after it (0.937)
+    "nlu_blind_p1.yml": (0.945, 0.94, 0.97, 0.005, 1),  # sealed after the session's work, measured once (0.945)
 }
 # Sentences a set shares with the training data, found when it was sealed: the writers never saw
 # the data, but short replies ("hey there") coincide. Training data may never add to them.
@@ -83,6 +86,7 @@ SHARED_AT_SEALING = {
     "nlu_blind_g.yml": 48, "nlu_blind_h.yml": 54, "nlu_blind_i.yml": 50,
     "nlu_blind_j.yml": 40, "nlu_blind_k.yml": 59, "nlu_blind_l.yml": 70, "nlu_blind_m1.yml": 44, "nlu_blind_m2.yml": 41,
     "nlu_blind_n1.yml": 40, "nlu_blind_n2.yml": 14, "nlu_blind_o1.yml": 25, "nlu_blind_o2.yml": 27,
+    "nlu_blind_p1.yml": 24,
 }  # fmt: skip
 
 

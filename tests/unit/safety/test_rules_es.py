@@ -21,6 +21,7 @@ RULE_EXAMPLES = {
         "ya tengo planeado cómo hacerlo",
     ],
     "imminent.self_harm": [
+        "estoy en el baño con una cuchilla, ya me hice cinco",
         "me traje una navaja y me voy a cortar apenas llegue",
         "acabo de quemarme el brazo con el mechero",
         "me estoy cortando ahorita", "voy a lastimarme"],
@@ -38,6 +39,7 @@ RULE_EXAMPLES = {
         "me tomé pastillas de más",
         "me tomé todas las pastillas", "mi hermano se tomó un bote de pastillas", "tomé cloro"],
     "imminent.medical": [
+        "vomito desde anoche y el aliento me huele a fruta",
         "se le quedó la boca torcida",
         "no le salen las palabras",
         "el brazo izquierdo no lo mueve",
@@ -74,6 +76,7 @@ RULE_EXAMPLES = {
         "estoy en peligro", "no estoy a salvo", "llamen a una ambulancia", "necesito ayuda ya",
         "sos", "vengan rápido por favor", "ven rápido"],
     "risk.suicide": [
+        "sé qué medicación usaría", "tengo guardada una cuchilla por si acaso",
         "a veces pienso que si un camión me atropella tampoco sería tan malo",
         "cuando paso por el puente me viene la idea de tirarme",
         "ya no le hallo sentido a na",
@@ -141,6 +144,7 @@ LONG_PAST = ["mi tío se ahorcó cuando yo tenía diez años. Ya lo tengo supera
              "a mi mamá la pegaba mi papá cuando yo era chiquita, hace 30 años"]
 
 NOT_DANGER = [
+    "el chaki del carnaval me está matando", "mi hijo me está matando con sus rabietas",
     "tengo una gripe que me está matando, ¿cancelo la sesión?",
     "en el Elden Ring me mató el mismo jefe cincuenta veces",
     "mañana me voy a cortar el pelo antes de la sesión", "me tomé dos cafés de golpe antes de terapia",

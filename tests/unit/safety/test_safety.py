@@ -39,6 +39,7 @@ RULE_EXAMPLES = {
         "i mixed my meds with vodka", "he od'd", "he took way too much oxy",
     ],
     "imminent.medical": [
+        "his face is drooping on one side and he cannot lift his arm",
         "crushing pain in my chest going down my left arm", "tight chest and it spreads into my left arm",
         "a purple rash that doesnt fade when i press a glass on it",
         "my neck's really stiff",
@@ -55,6 +56,7 @@ RULE_EXAMPLES = {
         "i'm going to run her over with the van",
     ],
     "imminent.violence": [
+        "the woman next door is crying stop you are killing me",
         "two men have him on the ground kicking his head", "he is banging on the door saying he will kill me",
         "she is being thrown against the wall next door",
         "got a blade in my jacket and I am waiting for him", "if he shows up tonight im shanking him",
@@ -70,6 +72,7 @@ RULE_EXAMPLES = {
         "my uncle touches me when we're alone", "a man is grooming my daughter", "he said nobody would believe me",
     ],
     "imminent.danger_now": [
+        "I am lost and it is getting very cold up here",
         "smoke is filling the corridor and I cannot get out", "the front door is hot to touch",
         "we are trapped and the air is getting thick",
         "she texted if i dont reply in five minutes call the police",
@@ -77,6 +80,8 @@ RULE_EXAMPLES = {
         "calling 000 please", "I need help now", "SOS", "come quick please!", "send someone now",
     ],
     "risk.suicide": [
+        "having the whats the point thoughts again", "I don't think I'll make it to 30",
+        "on the bend I think about just not turning the wheel",
         "most days I want to be dead", "thought about using so I'd go out quietly",
         "what is the point of therapy if i wont be here by then",
         "honestly I'd be fine if I never woke up", "i no see da point anymore",
@@ -94,6 +99,7 @@ RULE_EXAMPLES = {
         "i don't trust myself to still be here next week",
     ],
     "risk.self_harm": [
+        "I feel the pull to cut again",
         "I hurt myself last night but it is only bruises", "yesterday I cut myself again",
         "I picked at my skin until it bled again", "I punched my leg hard enough to bruise",
         "cut my thigh last week",
@@ -142,7 +148,7 @@ RULE_EXAMPLES = {
         "two of my blokes are overdue from the 600 level",
     ],
     "guarded_risk.suicide": [
-        "if I got sick I'd just let it happen", "on the motorway I think about just not turning the wheel",
+        "if I got sick I'd just let it happen", "on the motorway I think about just swerving the wheel",
         "I keep picturing stepping in front of a train", "every train horn I think about steppin in front of one",
         "so tired of being here",
         "my friend is talking about suicide", "thoughts of death again", "on the balcony i get thoughts about jumping",
@@ -207,6 +213,7 @@ LEVEL_EXAMPLES = [
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
 NOT_DANGER = [
+    "my door supervisor licence has a module on spotting overdoses, can therapy help with that?",
     "I say I kill myself laughing and my therapist looks worried",
     "I box and come to sessions with a black eye from sparring",
     "Are there resources for coaches on how to talk about suicide risk?",
