@@ -6,6 +6,8 @@ are replaced by a single token, PLACEHOLDER, in every view the intent classifier
 from and predicts on (bot/nlu/classifier.py). So the model never sees the terms
 themselves, and two messages that differ only in the term are the same input: the same
 intent, whatever the term (tests/integration/nlu/test_identity_invariance.py).
+The lists hold Spanish terms too ("lesbiana", "silla de ruedas", "musulmana"): the classifier
+reads Spanish messages for danger, and who a Spanish writer is is no more a signal.
 
 One placeholder for every category, not one per category. Invariance is asked of every
 term against every other ("I'm Muslim and..." and "I'm gay and..." get one intent), and a

@@ -49,6 +49,11 @@ from tests.integration.nlu.test_identity_invariance import TEMPLATES, TERMS
         ("I'm old and my therapist is young", f"I'm {P} and my therapist is {P}"),
         ("i'm a teenager, will my counselor tell my mom", f"i'm {P}, will my counselor tell my mom"),
         ("my therapist is straight", f"my therapist is {P}"),
+        # Spanish: the classifier reads Spanish messages too
+        ("uso silla de ruedas y la consulta no tiene ascensor", f"uso {P} y la consulta no tiene ascensor"),
+        ("soy autista y no miro a los ojos", f"soy {P} y no miro a los ojos"),
+        ("mi psicóloga es musulmana, yo soy católico", f"mi psicóloga es {P}, yo soy {P}"),
+        ("soy una persona no binaria", f"soy una persona {P}"),
     ],
 )
 def test_identity_terms_are_replaced(text: str, expected: str) -> None:
