@@ -213,6 +213,8 @@ LEVEL_EXAMPLES = [
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
 NOT_DANGER = [
+    "I feel lost and it is dark in my head lately",
+    "my chest was sore from coughing. Later I hurt my left arm at the gym",
     "my door supervisor licence has a module on spotting overdoses, can therapy help with that?",
     "I say I kill myself laughing and my therapist looks worried",
     "I box and come to sessions with a black eye from sparring",
