@@ -19,7 +19,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot import config
 from bot.nlu.text import clean
 from bot.safety import CRISIS_INTENT, OUT_OF_SCOPE_INTENT, SAFETY_KEY, language
-from bot.safety.rules import CrisisRules, Verdict, decide, default_rules, spanish_rules
+from bot.safety.rules import IDIOM_SURE, CrisisRules, Verdict, decide, default_rules, spanish_rules
 
 logger = logging.getLogger(__name__)
 
@@ -178,7 +178,8 @@ class CrisisGuard(GraphComponent):
         confidence = float(predicted.get("confidence") or 0.0)
         words = len(_WORD.findall(text))
         brief = words <= BRIEF_WORDS and confidence < BRIEF_SURE
-        record = decide(predicted.get("name"), verdict, confidence, self.threshold, brief)
+        idiom_sure = IDIOM_SURE if tongue == language.ENGLISH else float("inf")  # rules.IDIOM_SURE: English only
+        record = decide(predicted.get("name"), verdict, confidence, self.threshold, brief, idiom_sure)
         if record is not None and record.get("crisis") and record["layer"] == "classifier":
             if tongue == language.SPANISH and self.spanish is not None:
                 spanish_doc = spanish_doc if spanish_doc is not None else self.spanish.doc(text)

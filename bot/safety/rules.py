@@ -45,6 +45,10 @@ KINDS = frozenset({
     "harm_to_others", "danger_now",
 })  # fmt: skip
 IDIOM_AROUND = 6  # how many more tokens than an imminent match an idiom around it may span and still silence it
+# A classifier `crisis` this sure stands against an idiom in an English message: "my face is hanging on
+# one side" (a stroke) is not "hanging on", and no English hard negative with an idiom reaches it. In
+# Spanish the classifier reaches it on ordinary days ("un día de perros"), so idioms there always speak.
+IDIOM_SURE = 0.95
 SENTENCE_ENDS = frozenset({".", "!", "?", ";", "\n"})  # where an idiom stops speaking for the words around it
 NEARBY = 6  # tokens before a match that may say who it is about ("my dad" isn't breathing)
 YEARS_OLD = re.compile(r"^\d+(yo|y/o|yrs?)$")  # "my 4yo swallowed..."
@@ -420,7 +424,12 @@ def spanish_rules() -> CrisisRules | None:
 
 
 def decide(
-    intent: str | None, verdict: Verdict, confidence: float = 1.0, threshold: float = 0.0, brief: bool = False
+    intent: str | None,
+    verdict: Verdict,
+    confidence: float = 1.0,
+    threshold: float = 0.0,
+    brief: bool = False,
+    idiom_sure: float = IDIOM_SURE,
 ) -> Dict[str, Any] | None:
     """Combine the classifier's intent with the rules into the `safety` record, or None.
 
@@ -430,8 +439,8 @@ def decide(
     when the message is too `brief` for the classifier to know ("ya", "Maria here"): the
     check-in asks, and "I need help now" escalates. An
     idiom or a mention overrules a classifier `crisis` only when no danger rule
-    matched: danger rules name present danger, so a missed crisis (worse than a false
-    alarm) needs a danger phrase no rule knows. A mention of work, study, media or
+    matched, and an idiom only below `idiom_sure`: danger rules name present danger, so a
+    missed crisis (worse than a false alarm) needs a danger phrase no rule knows. A mention of work, study, media or
     therapy itself (`WEAK_MENTIONS`) overrules it only where it silenced a danger word;
     grief and the long past do the same when a `now` marker is in the message.
     """
@@ -447,7 +456,8 @@ def decide(
     # my appointment" nothing about the overdose told in the same message.
     weak = verdict.safe in WEAK_MENTIONS or (verdict.now and verdict.safe in PAST_MENTIONS)
     idle_mention = weak and verdict.level != 3
-    if classifier and verdict.safe and not idle_mention:
+    sure = (verdict.safe or "").startswith("idiom.") and confidence >= idiom_sure
+    if classifier and verdict.safe and not idle_mention and not sure:
         record = {"crisis": False, "layer": "classifier", "rule": None, "overruled_by": verdict.safe}
         return {**record, "level": 3} if mention else record
     if verdict.level == 3:

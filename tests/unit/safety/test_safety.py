@@ -372,6 +372,14 @@ def test_a_threat_told_with_a_laugh_is_banter(rules: crisis_rules.CrisisRules, t
     assert crisis_rules.decide("crisis", verdict, 0.9, 0.2)["crisis"] is False
 
 
+def test_an_idiom_overrules_the_classifier_only_below_idiom_sure() -> None:
+    idiom = crisis_rules.Verdict(safe="idiom.idioms")  # "hanging on" in "my face is hanging on one side"
+    assert crisis_rules.decide("crisis", idiom, 0.99, 0.2)["crisis"] is True
+    assert crisis_rules.decide("crisis", idiom, crisis_rules.IDIOM_SURE, 0.2)["level"] == 1
+    assert crisis_rules.decide("crisis", idiom, 0.9, 0.2)["crisis"] is False
+    assert crisis_rules.decide("crisis", idiom, 0.99, 0.2, idiom_sure=float("inf"))["crisis"] is False  # Spanish
+
+
 @pytest.mark.parametrize(
     "text",
     [
