@@ -437,10 +437,10 @@ def decide(
     then is level 1 (when in doubt, the higher level), or level 2 when the writer says
     there is no plan or intent and nothing in the message is imminent (`no_intent`), or
     when the message is too `brief` for the classifier to know ("ya", "Maria here"): the
-    check-in asks, and "I need help now" escalates. An
-    idiom or a mention overrules a classifier `crisis` only when no danger rule
-    matched, and an idiom only below `idiom_sure`: danger rules name present danger, so a
-    missed crisis (worse than a false alarm) needs a danger phrase no rule knows. A mention of work, study, media or
+    check-in asks, and "I need help now" escalates. An idiom or a mention overrules a
+    classifier `crisis` only when no danger rule matched, and an idiom only below
+    `idiom_sure`: danger rules name present danger, so a missed crisis (worse than a false
+    alarm) needs a danger phrase no rule knows. A mention of work, study, media or
     therapy itself (`WEAK_MENTIONS`) overrules it only where it silenced a danger word;
     grief and the long past do the same when a `now` marker is in the message.
     """
@@ -456,8 +456,8 @@ def decide(
     # my appointment" nothing about the overdose told in the same message.
     weak = verdict.safe in WEAK_MENTIONS or (verdict.now and verdict.safe in PAST_MENTIONS)
     idle_mention = weak and verdict.level != 3
-    sure = (verdict.safe or "").startswith("idiom.") and confidence >= idiom_sure
-    if classifier and verdict.safe and not idle_mention and not sure:
+    outweighs_idiom = (verdict.safe or "").startswith("idiom.") and confidence >= idiom_sure
+    if classifier and verdict.safe and not idle_mention and not outweighs_idiom:
         record = {"crisis": False, "layer": "classifier", "rule": None, "overruled_by": verdict.safe}
         return {**record, "level": 3} if mention else record
     if verdict.level == 3:

@@ -74,7 +74,7 @@ RULE_EXAMPLES = {
     "imminent.danger_now": [
         "I am lost and it is getting very cold up here",
         "smoke is filling the corridor and I cannot get out", "the front door is hot to touch",
-        "we are trapped and the air is getting thick",
+        "we are trapped and the air is getting thick", "three of us are stuck behind the roof fall",
         "she texted if i dont reply in five minutes call the police",
         "i'm in danger", "i'm not safe at home", "please call an ambulance now", "someone call 999 now",
         "calling 000 please", "I need help now", "SOS", "come quick please!", "send someone now",
