@@ -137,13 +137,21 @@ LEVELS = [
     ("me di cabezazos contra la pared hasta sangrar y veo borroso", 1),
     ("a veces le pido a Dios q ya me lleve", 2), ("estoy descargao, sin pilas, pero bien", None),
     ("esta vez sí me aviento del puente", 1), ("me tomé como 30 clonas con un vino", 1),
+    ("como farmacéutica, ¿qué le digo a alguien que me habla de una sobredosis?", 3),
+    ("doy un taller para docentes sobre señales de abuso infantil", 3),
+    ("oí en un podcast lo del efecto contagio del suicidio", 3),
 ]  # fmt: skip
 
 # The long past, told as Spanish speakers tell it: it overrules a crisis only the classifier saw.
 LONG_PAST = ["mi tío se ahorcó cuando yo tenía diez años. Ya lo tengo superado",
+             "tuve una sobredosis hace mucho y ya lo superé",
              "a mi mamá la pegaba mi papá cuando yo era chiquita, hace 30 años"]
 
 NOT_DANGER = [
+    "la consulta está en un tercer piso sin ascensor", "hoy en la farmacia hubo sobredosis de clientes",
+    "me tomé una sobredosis de mate esta mañana", "sangre en los zuecos, gajes del oficio",
+    "el cómico dijo que suicidó su carrera en directo", "se me quemó el arroz y la cocina se llenó de humo",
+    "nos van a aplastar en el partido del domingo", "se me fue el aire buceando, nada grave",
     "el chaki del carnaval me está matando", "mi hijo me está matando con sus rabietas",
     "tengo una gripe que me está matando, ¿cancelo la sesión?",
     "en el Elden Ring me mató el mismo jefe cincuenta veces",

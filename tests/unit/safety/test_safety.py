@@ -39,6 +39,7 @@ RULE_EXAMPLES = {
         "i mixed my meds with vodka", "he od'd", "he took way too much oxy",
     ],
     "imminent.medical": [
+        "came on all at once, the worst-headache-of-my-life kind", "she went stiff and started jerking on the floor",
         "his face is drooping on one side and he cannot lift his arm",
         "crushing pain in my chest going down my left arm", "tight chest and it spreads into my left arm",
         "a purple rash that doesnt fade when i press a glass on it",
@@ -72,6 +73,7 @@ RULE_EXAMPLES = {
         "my uncle touches me when we're alone", "a man is grooming my daughter", "he said nobody would believe me",
     ],
     "imminent.danger_now": [
+        "the smoke's getting thicker in the stairwell", "we're trapped in the cabin and the smoke is coming under the door",
         "I am lost and it is getting very cold up here",
         "smoke is filling the corridor and I cannot get out", "the front door is hot to touch",
         "we are trapped and the air is getting thick", "three of us are stuck behind the roof fall",
@@ -80,6 +82,7 @@ RULE_EXAMPLES = {
         "calling 000 please", "I need help now", "SOS", "come quick please!", "send someone now",
     ],
     "risk.suicide": [
+        "if mi dead nobody woulda miss mi", "me see no point wakin up no more",
         "having the whats the point thoughts again", "I don't think I'll make it to 30",
         "on the bend I think about just not turning the wheel",
         "most days I want to be dead", "thought about using so I'd go out quietly",
@@ -126,6 +129,7 @@ RULE_EXAMPLES = {
         "feel weird after the whole strip of the sleeping ones", "i overdosed", "she said she took all of them",
         "he swallowed the whole packet"],
     "guarded.medical": [
+        "his eyes rolled back into his head",
         "getting really cold and sleepy",
         "i think i'm having a heart attack", "my brother is having a seizure", "there's so much blood",
         "she fell down the stairs and she's not moving", "my dad shook the baby and he won't move",
@@ -209,10 +213,19 @@ LEVEL_EXAMPLES = [
     ("I wish I could go to sleep for a year and not come back", 2), ("the world wid be better wi'oot me in it", 2),
     ("Back in da day my grandpa was abusive to my mom. He passed long time ago", 3),
     ("Years back, my brother overdosed and survived. He's been clean a decade now.", 3),
+    ("Retired nurse here. I saw my share of overdoses and I've processed it.", 3),
+    ("Why are suicide rates so high among vets? We had a talk on it at work", 3),
+    ("my textbook on passive vs active suicidal thoughts is so confusing", 3),
+    ("my uncle took his own life in the nineties; I made peace with it long ago", 3),
 ]  # fmt: skip
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
 NOT_DANGER = [
+    "what do I say to clients who mention wanting to die? I run a helpline for students",
+    "the PHQ-9 asks if you'd be better off dead, why is that on there",
+    "that magic show had me on the edge of my seat", "finally finished my course of antibiotics",
+    "I'm going under the knife next month for my knee", "a patient fainted on me at work today",
+    "cut my own bangs last night, big mistake", "spin class was so hard I thought I was gonna die",
     "I feel lost and it is dark in my head lately",
     "my chest was sore from coughing. Later I hurt my left arm at the gym",
     "my door supervisor licence has a module on spotting overdoses, can therapy help with that?",
