@@ -73,7 +73,8 @@ RULE_EXAMPLES = {
         "my uncle touches me when we're alone", "a man is grooming my daughter", "he said nobody would believe me",
     ],
     "imminent.danger_now": [
-        "the smoke's getting thicker in the stairwell", "we're trapped in the cabin and the smoke is coming under the door",
+        "the smoke's getting thicker in the stairwell",
+        "we're trapped in the cabin and the smoke is coming under the door",
         "I am lost and it is getting very cold up here",
         "smoke is filling the corridor and I cannot get out", "the front door is hot to touch",
         "we are trapped and the air is getting thick", "three of us are stuck behind the roof fall",
