@@ -39,6 +39,7 @@ FOREIGN_DANGER = frozenset("""
 sterben tot umbringen selbstmord suizid töten mourir suicider tuer meurs crever morire uccidermi
 suicidarmi ammazzarmi morrer matar suicidar morrendo umrzeć umrzec zabić zabic samobójstwo
 chết tự tử mamatay magpakamatay mati bunuh intihar ölmek ölmek intihar
+touye mouri swisid zelfmoord sinucid sinucidere kujiua selvmord självmord itsemurha öngyilkos sebevražda
 """.split())
 
 

@@ -220,6 +220,7 @@ def test_escalation_rows_carry_the_level_and_never_the_text(tmp_path) -> None:
     ("can i text my therapist", "en"), ("hiii", "en"), ("ok", "en"), ("no", "en"), ("k thx bye", "en"),
     ("hola! can i text my therapist?", "en"), ("José Luis", "en"), ("cna i txt my therpist", "en"),
     ("im gay and is it ok", "en"), ("kms", "en"),
+    ("li di l ap touye m aswè a", "other"), ("mwen vle mouri", "other"),
 ])  # fmt: skip
 def test_language_detection(text: str, expected: str) -> None:
     assert language.detect(text) == expected

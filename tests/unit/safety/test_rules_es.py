@@ -62,6 +62,7 @@ RULE_EXAMPLES = {
         "mi esposo me está pegando", "me quiere matar", "si lo dejo me va a matar", "me tiene encerrada",
     ],
     "imminent.child_abuse": [
+        "mi papá me tiene sin comer desde el lunes", "me encierra en el cuarto cuando se va",
         "mi padrastro me pegó con el cinto otra vez",
         "el hombre le tapaba la boca a la niña en el pasillo",
         "su padrastro la toca en las noches",
@@ -148,6 +149,7 @@ LONG_PAST = ["mi tío se ahorcó cuando yo tenía diez años. Ya lo tengo supera
              "a mi mamá la pegaba mi papá cuando yo era chiquita, hace 30 años"]
 
 NOT_DANGER = [
+    "soy militar y esta semana tengo prácticas de tiro",
     "la consulta está en un tercer piso sin ascensor", "hoy en la farmacia hubo sobredosis de clientes",
     "me tomé una sobredosis de mate esta mañana", "sangre en los zuecos, gajes del oficio",
     "el cómico dijo que suicidó su carrera en directo", "se me quemó el arroz y la cocina se llenó de humo",

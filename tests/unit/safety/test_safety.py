@@ -39,6 +39,7 @@ RULE_EXAMPLES = {
         "i mixed my meds with vodka", "he od'd", "he took way too much oxy",
     ],
     "imminent.medical": [
+        "I'm allergic to peanuts and my throat's getting tight",
         "came on all at once, the worst-headache-of-my-life kind", "she went stiff and started jerking on the floor",
         "his face is drooping on one side and he cannot lift his arm",
         "crushing pain in my chest going down my left arm", "tight chest and it spreads into my left arm",
@@ -149,6 +150,7 @@ RULE_EXAMPLES = {
         "my uncle does things to me when we're alone", "she has cigarette burns on her arm", "he's scared to go home",
     ],
     "guarded.danger_now": [
+        "im in the boot of a car and it's moving",
         "she is stuck inside the cold room", "my car went into a ditch",
         "two of my blokes are overdue from the 600 level",
     ],
@@ -222,6 +224,7 @@ LEVEL_EXAMPLES = [
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
 NOT_DANGER = [
+    "I'm a licensed gun owner and the intake form asked about firearms at home",
     "what do I say to clients who mention wanting to die? I run a helpline for students",
     "the PHQ-9 asks if you'd be better off dead, why is that on there",
     "that magic show had me on the edge of my seat", "finally finished my course of antibiotics",
