@@ -48,9 +48,11 @@ ARCHIVE_FORMAT = "alliance.linear_intent_classifier"
 # 3: with the training words and their lemmas, for the speller (Speller). Versions 1 and 2 load without it.
 # 4: the SVM's weights in float32, which halves their memory in every serving process; the trained
 # component switches to them before it is stored, so it scores exactly as the loaded one does.
-ARCHIVE_VERSION = 4
-READABLE_VERSIONS = (1, 2, 3, 4)
-WEIGHTS = np.float32  # the SVM's coef_ as trained, stored and served (float64 in versions 1 to 3)
+# 5: the weights in float16, half again: scores are summed in float64 from weights rounded to three
+# significant digits, which moves no best intent on the evaluation sets (docs/benchmarks.md).
+ARCHIVE_VERSION = 5
+READABLE_VERSIONS = (1, 2, 3, 4, 5)
+WEIGHTS = np.float16  # the SVM's coef_ as trained, stored and served (float64 in versions 1 to 3, float32 in 4)
 
 
 _SENTENCE_END = re.compile("[" + re.escape("".join(sorted(SENTENCE_ENDS))) + "]+")  # the rules' sentence ends
@@ -368,7 +370,7 @@ def read_model(directory: Path) -> tuple[Features, Any, Speller | None] | None:
     rows = 1 if len(classes) == 2 else len(classes)  # a binary SVM has one row of weights
     n_features = sum(len(v.vocabulary_) for v in features.vectorizers)
     coef, intercept = arrays["coef"], arrays["intercept"]
-    weights = WEIGHTS if version >= 4 else np.float64
+    weights = WEIGHTS if version >= 5 else np.float32 if version == 4 else np.float64
     _require(coef.dtype == weights and coef.shape == (rows, n_features), f"coef is {coef.dtype}, {coef.shape}")
     _require(intercept.dtype == np.float64 and intercept.shape == (rows,), f"intercept has shape {intercept.shape}")
     model = LinearSVC()
@@ -459,7 +461,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         rows = [views(m) for m in examples]
         matrix = self.features.fit_transform(rows)
         self.model = LinearSVC(C=self.config["C"], random_state=self.config["random_seed"]).fit(matrix, labels)
-        self.model.coef_ = np.asarray(self.model.coef_, dtype=WEIGHTS)  # as stored (ARCHIVE_VERSION 4)
+        self.model.coef_ = np.asarray(self.model.coef_, dtype=WEIGHTS)  # as stored (ARCHIVE_VERSION 5)
         self.speller = Speller.learned(rows, danger_words()) if self.config["spelling"] else None
         with self._model_storage.write_to(self._resource) as directory:
             write_model(directory, self.features, self.model, self.speller)

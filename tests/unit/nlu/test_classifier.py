@@ -203,13 +203,20 @@ def drop_a_term(archive: Path) -> None:
     (archive / METADATA_FILE).write_text(json.dumps(metadata), encoding="utf-8")
 
 
-def weights_as_float64(archive: Path) -> None:
-    """The SVM's weights as archives before version 4 stored them."""
-    with np.load(archive / ARRAYS_FILE, allow_pickle=False) as npz:
-        arrays = {name: npz[name] for name in npz.files}
-    arrays["coef"] = arrays["coef"].astype(np.float64)
-    with (archive / ARRAYS_FILE).open("wb") as f:
-        np.savez(f, **arrays)
+def weights_as(dtype: type) -> Callable[[Path], None]:
+    """The SVM's weights as an older archive stored them (float64 before version 4, float32 in 4)."""
+
+    def change(archive: Path) -> None:
+        with np.load(archive / ARRAYS_FILE, allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+        arrays["coef"] = arrays["coef"].astype(dtype)
+        with (archive / ARRAYS_FILE).open("wb") as f:
+            np.savez(f, **arrays)
+
+    return change
+
+
+weights_as_float64 = weights_as(np.float64)
 
 
 def truncate_npz(archive: Path) -> None:
@@ -229,7 +236,9 @@ def remove_json(archive: Path) -> None:
     "damage",
     [
         set_metadata("version", 99),
-        weights_as_float64,  # version 4 stores float32 weights
+        weights_as_float64,  # version 5 stores float16 weights
+        weights_as(np.float32),
+        set_metadata("version", 4),  # version 4 stored float32 weights
         set_metadata("version", 3),  # version 3 stored float64 weights
         set_metadata("version", True),
         set_metadata("version", 2.0),
@@ -335,6 +344,20 @@ def test_a_version_1_archive_predicts_on_the_terms_it_was_trained_on(
     _, ranking = old.predict(message)
     by_class = dict(zip(old.model.classes_, expected, strict=True))
     assert {r["name"]: r["confidence"] for r in ranking} == pytest.approx(by_class)
+
+
+def test_a_version_4_archive_with_float32_weights_scores_as_it_did(
+    storage: LocalModelStorage, context: ExecutionContext
+) -> None:
+    trained = train(storage, context, IDENTITY_EXAMPLES)
+    with storage.read_from(Resource("clf")) as archive:
+        set_metadata("version", 4)(archive)
+        weights_as(np.float32)(archive)
+    old = LinearIntentClassifier.load({}, storage, Resource("clf"), context)
+    assert old.model.coef_.dtype == np.float32 and trained.model.coef_.dtype == np.float16
+    [message] = tokenized(["can i text my counselor"])
+    assert old.predict(message)[0]["name"] == trained.predict(message)[0]["name"]
+    assert old.predict(message)[0]["confidence"] == pytest.approx(trained.predict(message)[0]["confidence"], abs=1e-3)
 
 
 def test_a_misspelt_word_is_read_as_the_training_word_it_was_meant_as(trained: LinearIntentClassifier) -> None:
