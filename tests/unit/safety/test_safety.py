@@ -220,6 +220,14 @@ LEVEL_EXAMPLES = [
     ("Why are suicide rates so high among vets? We had a talk on it at work", 3),
     ("my textbook on passive vs active suicidal thoughts is so confusing", 3),
     ("my uncle took his own life in the nineties; I made peace with it long ago", 3),
+    ("I'm a youth worker: what's the general guidance when a teenager mentions self-harm?", 3),
+    ("HR manager here, we're drafting a policy on suicidal thoughts disclosed at work", 3),
+    ("how do therapists assess suicide risk in someone with chronic pain?", 3),
+    ("is it true asking about suicide puts the idea in someone's head?", 3),
+    ("we read a poem by Sylvia Plath about suicide attempts in class", 3),
+    ("my grandfather died by suicide in 1978 and it's part of our family history", 3),
+    ("I'm a lecturer and tonight I'm going to kill myself", 1),
+    ("police officer here. a woman on the ledge says she is going to kill herself now", 1),
 ]  # fmt: skip
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
