@@ -84,6 +84,7 @@ RULE_EXAMPLES = {
         "calling 000 please", "I need help now", "SOS", "come quick please!", "send someone now",
     ],
     "risk.suicide": [
+        "my grandfather died by suicide in 1978 and lately I want to go the same way.",
         "if mi dead nobody woulda miss mi", "me see no point wakin up no more",
         "having the whats the point thoughts again", "I don't think I'll make it to 30",
         "on the bend I think about just not turning the wheel",
@@ -232,6 +233,7 @@ LEVEL_EXAMPLES = [
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
 NOT_DANGER = [
+    "I want to go the same way to work as yesterday", "my friends are at the gym and I want to join them",
     "I'm a licensed gun owner and the intake form asked about firearms at home",
     "what do I say to clients who mention wanting to die? I run a helpline for students",
     "the PHQ-9 asks if you'd be better off dead, why is that on there",
