@@ -39,6 +39,7 @@ RULE_EXAMPLES = {
         "i mixed my meds with vodka", "he od'd", "he took way too much oxy",
     ],
     "imminent.medical": [
+        "wasp sting and me throat's closin up",
         "I'm allergic to peanuts and my throat's getting tight",
         "came on all at once, the worst-headache-of-my-life kind", "she went stiff and started jerking on the floor",
         "his face is drooping on one side and he cannot lift his arm",
@@ -132,6 +133,7 @@ RULE_EXAMPLES = {
         "feel weird after the whole strip of the sleeping ones", "i overdosed", "she said she took all of them",
         "he swallowed the whole packet"],
     "guarded.medical": [
+        "my lips are swelling and I can barely breathe",
         "his eyes rolled back into his head",
         "getting really cold and sleepy",
         "i think i'm having a heart attack", "my brother is having a seizure", "there's so much blood",
@@ -143,6 +145,7 @@ RULE_EXAMPLES = {
         "i was just raped", "my dad is abusive", "he has a gun", "he's going to kill me",
     ],
     "guarded.harm_to_others": [
+        "ive got me da's hammer and im goin round now",
         "I will ram the car through my ex's front window", "posted his rifle saying everyone who laughed will see",
         "i'll hurt him, he deserves it", "i know what car she drives", "i found out where he parks",
     ],
@@ -162,6 +165,7 @@ RULE_EXAMPLES = {
         "my friend is talking about suicide", "thoughts of death again", "on the balcony i get thoughts about jumping",
     ],
     "guarded_risk.self_harm": [
+        "i hit myself again when i was angry",
         "theyre gonna carve into their thigh with a compass","i self harm", "my sister self-harms", "i used to cut"],
     "guarded_risk.violence": ["my uncle hit us a lot", "he hurt her badly"],
 }  # fmt: skip
@@ -233,6 +237,8 @@ LEVEL_EXAMPLES = [
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
 NOT_DANGER = [
+    "banged my head on the cupboard door, just a small bump",
+    "I laughed so hard I could barely breathe",
     "I want to go the same way to work as yesterday", "my friends are at the gym and I want to join them",
     "I'm a licensed gun owner and the intake form asked about firearms at home",
     "what do I say to clients who mention wanting to die? I run a helpline for students",
