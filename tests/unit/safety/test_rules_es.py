@@ -153,6 +153,7 @@ LONG_PAST = ["mi tío se ahorcó cuando yo tenía diez años. Ya lo tengo supera
              "a mi mamá la pegaba mi papá cuando yo era chiquita, hace 30 años"]
 
 NOT_DANGER = [
+    "la psiquiatra me dijo que tome la pastilla a la noche",
     "la consulta está en un segundo sin ascensor",
     "soy militar y esta semana tengo prácticas de tiro",
     "la consulta está en un tercer piso sin ascensor", "hoy en la farmacia hubo sobredosis de clientes",

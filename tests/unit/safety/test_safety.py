@@ -237,6 +237,7 @@ LEVEL_EXAMPLES = [
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
 NOT_DANGER = [
+    "can a counsellor come to the house? I dont drive anymore",
     "banged my head on the cupboard door, just a small bump",
     "I laughed so hard I could barely breathe",
     "I want to go the same way to work as yesterday", "my friends are at the gym and I want to join them",
