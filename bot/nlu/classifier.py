@@ -49,7 +49,7 @@ ARCHIVE_FORMAT = "alliance.linear_intent_classifier"
 # 4: the SVM's weights in float32, which halves their memory in every serving process; the trained
 # component switches to them before it is stored, so it scores exactly as the loaded one does.
 # 5: the weights in float16, half again: scores are summed in float64 from weights rounded to three
-# significant digits, which moves no best intent on the evaluation sets (docs/benchmarks.md).
+# significant digits, which moves no best intent on the evaluation sets (docs/nlu.md).
 ARCHIVE_VERSION = 5
 READABLE_VERSIONS = (1, 2, 3, 4, 5)
 WEIGHTS = np.float16  # the SVM's coef_ as trained, stored and served (float64 in versions 1 to 3, float32 in 4)
