@@ -326,15 +326,22 @@ def test_identity_terms_never_reach_the_model(storage: LocalModelStorage, contex
     assert trained.predict(a) == trained.predict(b)
 
 
+def trained_and_as_older(
+    storage: LocalModelStorage, context: ExecutionContext, version: int, weights: type
+) -> tuple[LinearIntentClassifier, LinearIntentClassifier]:
+    """A classifier trained now, and the same one stored as an archive of an older `version` would hold it."""
+    trained = train(storage, context, IDENTITY_EXAMPLES)
+    with storage.read_from(Resource("clf")) as archive:
+        set_metadata("version", version)(archive)
+        weights_as(weights)(archive)
+    return trained, LinearIntentClassifier.load({}, storage, Resource("clf"), context)
+
+
 def test_a_version_1_archive_predicts_on_the_terms_it_was_trained_on(
     storage: LocalModelStorage, context: ExecutionContext
 ) -> None:
     """An archive from before identity terms were replaced keeps working as it was trained."""
-    trained = train(storage, context, IDENTITY_EXAMPLES)
-    with storage.read_from(Resource("clf")) as archive:
-        set_metadata("version", 1)(archive)
-        weights_as_float64(archive)
-    old = LinearIntentClassifier.load({}, storage, Resource("clf"), context)
+    trained, old = trained_and_as_older(storage, context, 1, np.float64)
     assert trained.features.identity_terms and not old.features.identity_terms
     [message] = tokenized(["i'm gay, can i text my counselor"])
     raw, replaced = old.features.one(views(message, identity_terms=False)), old.features.one(views(message))
@@ -349,11 +356,7 @@ def test_a_version_1_archive_predicts_on_the_terms_it_was_trained_on(
 def test_a_version_4_archive_with_float32_weights_scores_as_it_did(
     storage: LocalModelStorage, context: ExecutionContext
 ) -> None:
-    trained = train(storage, context, IDENTITY_EXAMPLES)
-    with storage.read_from(Resource("clf")) as archive:
-        set_metadata("version", 4)(archive)
-        weights_as(np.float32)(archive)
-    old = LinearIntentClassifier.load({}, storage, Resource("clf"), context)
+    trained, old = trained_and_as_older(storage, context, 4, np.float32)
     assert old.model.coef_.dtype == np.float32 and trained.model.coef_.dtype == np.float16
     [message] = tokenized(["can i text my counselor"])
     assert old.predict(message)[0]["name"] == trained.predict(message)[0]["name"]
