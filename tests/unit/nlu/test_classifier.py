@@ -216,8 +216,6 @@ def weights_as(dtype: type) -> Callable[[Path], None]:
     return change
 
 
-weights_as_float64 = weights_as(np.float64)
-
 
 def truncate_npz(archive: Path) -> None:
     data = (archive / ARRAYS_FILE).read_bytes()
@@ -236,7 +234,7 @@ def remove_json(archive: Path) -> None:
     "damage",
     [
         set_metadata("version", 99),
-        weights_as_float64,  # version 5 stores float16 weights
+        weights_as(np.float64),  # version 5 stores float16 weights
         weights_as(np.float32),
         set_metadata("version", 4),  # version 4 stored float32 weights
         set_metadata("version", 3),  # version 3 stored float64 weights
