@@ -54,7 +54,7 @@ def _examples(content: str) -> dict[str, list[str]]:
     return found
 
 
-def _same_words(text: str) -> str:
+def same_words(text: str) -> str:
     """The words of an example, in lower case: two examples with the same words are one (tests/unit/test_data.py)."""
     return " ".join(re.findall(r"[a-z0-9']+", text.lower().replace("\u2019", "'")))
 
@@ -77,7 +77,7 @@ def add_example(intent: str, text: str, nlu_file: Path) -> bool:
         raise ReviewError("the question has no text to train on")
     existing = _examples(content)
     for other, examples in existing.items():
-        if _same_words(example) in {_same_words(e) for e in examples}:
+        if same_words(example) in {same_words(e) for e in examples}:
             if other == intent:
                 return False
             raise ReviewError(f"this is an example of {other!r} already: an example belongs to one intent only")

@@ -1,17 +1,12 @@
 """The blind NLU sets of issue 11 (docs/nlu.md): printed, gated, and sealed by their hashes.
 
-Set A was measured once before any change, set B once after the second round of work,
-set C once after the third, set E once after the fourth, set F once after the sixth, set G
-once after the seventh, set H once more after it, set I once after the eighth, set J once
-more after it, set K once on the code the next session started from, set L once after that
-session's ninth and tenth rounds, sets M1 and M2 (two writers, sealed together) once on the
-code of the session after, N1 and N2 once at that session's end, O1 and O2 once after the
-eleventh round, sealed before it, P1 once at that session's end, Q1 once on the code the next
-session started from, R1, sealed with it, once at that session's end, and S1, written after that session's
-work, once on its final code (their first figures are in docs/nlu.md); all are development sets since. These
-floors are where each stands, raised as it improves and never lowered, except where a trade is
-named below. A set still sealed is read by nothing here but its hash check, so an edit to
-it, or a peek that leads to one, fails.
+Each set was sealed and measured once on code it had never seen (the first figures are in
+docs/nlu.md), then read as a development set. The older ones, A to P, are retired: they train
+the model (data/nlu_sets.yml, bot/tools/training_sets.py), so their hashes still say where each
+line came from and nothing measures on them. The sets still measured are gated at floors that
+are raised as they improve and never lowered, except where a trade is named below. A set still
+sealed is read by nothing here but its hash check, so an edit to it, or a peek that leads to
+one, fails.
 """
 
 from __future__ import annotations
@@ -51,50 +46,23 @@ SEALS = {  # sha256 at sealing, 2026-12-06 and 07 (docs/nlu.md)
     "nlu_blind_q1.yml": "71a3c3aec23e213e125343b6ba67d9d6ecd7aba07ce33a18f7de81d174d5ea3d",
     "nlu_blind_r1.yml": "e4dd22d3f3e5f22244eef22e6a5703712d3299ca53b5d99e60301971e7267b25",
     "nlu_blind_s1.yml": "2943ffd2ed7610eb94922f9c99395dd4f4c593846732507a474a9340dd0c1ef2",
+    "nlu_blind_t1.yml": "b2d9d509f2892724a866bc90890998c9eeb43a97155f0b863e386fd61e15e8a7",
 }
-# Where each set stands (docs/nlu.md has the first measurements). Issue 11's targets are 0.95
-# accuracy and macro-F1, 0.85 lowest recall, 3% fallbacks, 0.9 of clean accuracy with typos.
+# Where each set still measured stands (docs/nlu.md has the first measurements). Issue 11's targets
+# are 0.95 accuracy and macro-F1, 0.85 lowest recall, 3% fallbacks, 0.9 of clean accuracy with typos.
 # Columns: accuracy, macro-F1 and accuracy with typos as a share of clean (at least); in-scope
-# questions answered "Did you mean...?" and ordinary messages given the emergency reply (at most;
-# at first measurement 29 of A's, 2 of B's, 7 of C's, 3 of E's, 4 of F's, 6 of G's and H's, 6 of I's, 4 of J's).
-# Traded on purpose for the seventh round's crisis recall (docs/nlu.md, docs/safety.md): C's typo
-# ratio 0.96 -> 0.955 and E's 0.97 -> 0.965, as clean accuracy rose (C 0.952 -> 0.957, E 0.934 ->
-# 0.942) and accuracy with typos held (C 0.923 -> 0.916, E 0.910 -> 0.913); false crises C 2 -> 4,
-# E 2 -> 3, F 4 -> 6. The eighth round (identity statements under their topics) lowered two, as
-# other sets rose (E 0.949 -> 0.951, F 0.946 -> 0.950, G 0.952 -> 0.956): A's typo ratio, with
-# typos 0.921 -> 0.922 as clean rose, and H's fallbacks, 9 -> 10 of 914.
+# questions answered "Did you mean...?" and ordinary messages given the emergency reply (at most).
 FLOORS = {
-    "nlu_blind_a.yml": (0.975, 0.975, 0.94, 0.03, 1),  # typos 0.945 -> 0.94 (eighth: clean 0.974 -> 0.978)
-    "nlu_blind_b.yml": (0.98, 0.98, 0.96, 0.03, 0),  # 0.987 -> 0.983 (eleventh round: N2 0.905 -> 0.929)
-    "nlu_blind_c.yml": (0.955, 0.96, 0.955, 0.03, 4),
-    "nlu_blind_e.yml": (0.95, 0.955, 0.965, 0.015, 3),
-    "nlu_blind_f.yml": (0.95, 0.95, 0.96, 0.012, 6),
-    "nlu_blind_g.yml": (0.96, 0.96, 0.95, 0.01, 6),  # sealed before the seventh round, measured once after (0.946)
-    "nlu_blind_h.yml": (0.95, 0.955, 0.97, 0.012, 6),  # measured once (0.944); fallbacks 0.01 -> 0.012 (eighth)
-    "nlu_blind_i.yml": (0.93, 0.935, 0.96, 0.012, 6),  # sealed before the eighth round, measured once after (0.914)
-    "nlu_blind_j.yml": (0.95, 0.955, 0.955, 0.012, 4),  # sealed and measured once after the eighth round (0.946)
-    "nlu_blind_k.yml": (0.925, 0.935, 0.95, 0.02, 3),  # sealed 2026-12-07, measured once before the ninth round (0.909)
-    "nlu_blind_l.yml": (0.9, 0.915, 0.945, 0.02, 8),  # sealed 2026-12-07, measured once after the tenth (0.911)
-    "nlu_blind_m1.yml": (0.945, 0.95, 0.95, 0.01, 0),  # measured once (0.945); typos 0.955 -> 0.95 (eleventh)
-    "nlu_blind_m2.yml": (0.925, 0.93, 0.95, 0.01, 3),  # sealed 2026-12-07, measured once (0.929)
-    "nlu_blind_n1.yml": (0.915, 0.925, 0.95, 0.02, 2),  # sealed 2026-12-07 after M's rules, measured once (0.918)
-    "nlu_blind_n2.yml": (0.9, 0.915, 0.945, 0.02, 4),  # sealed with N1, measured once (0.905)
-    "nlu_blind_o1.yml": (0.92, 0.93, 0.96, 0.015, 3),  # sealed before the eleventh round, measured once after (0.926)
-    # 0.937 -> 0.935: the twelfth round (Q1 0.947 -> 0.952, N1 0.931 -> 0.941, C 0.965 -> 0.971)
-    "nlu_blind_o2.yml": (0.93, 0.94, 0.965, 0.01, 5),  # sealed with O1, measured once after it (0.937)
-    "nlu_blind_p1.yml": (0.945, 0.94, 0.97, 0.005, 1),  # sealed after the session's work, measured once (0.945)
-    "nlu_blind_q1.yml": (0.95, 0.95, 0.96, 0.01, 1),  # sealed 2026-12-07, measured once before any change (0.937)
-    "nlu_blind_r1.yml": (0.945, 0.95, 0.98, 0.01, 4),  # sealed with Q1, measured once at the session's end (0.947)
-    "nlu_blind_s1.yml": (0.93, 0.935, 0.975, 0.015, 3),  # sealed after the session's work, measured once (0.931)
+    "nlu_blind_q1.yml": (0.97, 0.97, 0.97, 0.005, 1),  # sealed 2026-12-07, measured once before any change (0.937)
+    "nlu_blind_r1.yml": (0.96, 0.965, 0.98, 0.005, 4),  # sealed with Q1, measured once at the session's end (0.947)
+    # false crises 3 -> 4: the retired sets as training data (S1 0.931 -> 0.947, T1 0.931 -> 0.947 blind)
+    "nlu_blind_s1.yml": (0.945, 0.95, 0.97, 0.01, 4),  # sealed after the session's work, measured once (0.931)
+    "nlu_blind_t1.yml": (0.95, 0.955, 0.975, 0.01, 1),  # sealed 2026-12-07 before the retired sets trained (0.947)
 }
 # Sentences a set shares with the training data, found when it was sealed: the writers never saw
 # the data, but short replies ("hey there") coincide. Training data may never add to them.
 SHARED_AT_SEALING = {
-    "nlu_blind_a.yml": 42, "nlu_blind_b.yml": 21, "nlu_blind_c.yml": 59, "nlu_blind_e.yml": 33, "nlu_blind_f.yml": 62,
-    "nlu_blind_g.yml": 48, "nlu_blind_h.yml": 54, "nlu_blind_i.yml": 50,
-    "nlu_blind_j.yml": 40, "nlu_blind_k.yml": 59, "nlu_blind_l.yml": 70, "nlu_blind_m1.yml": 44, "nlu_blind_m2.yml": 41,
-    "nlu_blind_n1.yml": 40, "nlu_blind_n2.yml": 14, "nlu_blind_o1.yml": 25, "nlu_blind_o2.yml": 27,
-    "nlu_blind_p1.yml": 24, "nlu_blind_q1.yml": 43, "nlu_blind_r1.yml": 48, "nlu_blind_s1.yml": 48,
+    "nlu_blind_q1.yml": 43, "nlu_blind_r1.yml": 48, "nlu_blind_s1.yml": 48, "nlu_blind_t1.yml": 27,
 }  # fmt: skip
 
 

@@ -119,6 +119,7 @@ RULE_EXAMPLES = {
 }  # fmt: skip
 
 LEVELS = [
+    ("trabajo en una funeraria y a veces envidio a los difuntos", 2),
     ("tengo pensamientos intrusivos de empujar a alguien al metro. nunca lo haría", 2),
     ("si me pasara algo al menos podría descansar", 2), ("siento que ya no tengo por qué seguir aquí", 2),
     ("hay noches que pienso ojalá no amanezca", 2), ("me pegué en la cabeza ayer porque estaba enojado", 2),
@@ -158,6 +159,7 @@ LONG_PAST = ["mi tío se ahorcó cuando yo tenía diez años. Ya lo tengo supera
              "a mi mamá la pegaba mi papá cuando yo era chiquita, hace 30 años"]
 
 NOT_DANGER = [
+    "mi abuela decía que hay que respetar a los muertos. ¿puedo hablar de ella en terapia?",
     "la psiquiatra me dijo que tome la pastilla a la noche",
     "la consulta está en un segundo sin ascensor",
     "soy militar y esta semana tengo prácticas de tiro",

@@ -24,6 +24,7 @@ RULE_EXAMPLES = {
         "I've been saving up my pills", "i'm standing on the bridge", "i bought a rope",
         "she said she'd drive her car into a tree", "can i text my therapist at night? i have the pills ready",
         "the gun's in the glovebox", "i'm writing my note now", "I have decided.",
+        "I looked up how many painkillers it would take",
     ],
     "imminent.self_harm": ["i'm going to hurt myself tonight", "i am about to cut myself",
                            "she's in the toilet and there's blood coming under the door"],
@@ -161,7 +162,7 @@ RULE_EXAMPLES = {
     "guarded_risk.suicide": [
         "if I got sick I'd just let it happen", "on the motorway I think about just swerving the wheel",
         "I keep picturing stepping in front of a train", "every train horn I think about steppin in front of one",
-        "so tired of being here",
+        "so tired of being here", "this isn't a cry for help, just so you know",
         "my friend is talking about suicide", "thoughts of death again", "on the balcony i get thoughts about jumping",
     ],
     "guarded_risk.self_harm": [
@@ -171,6 +172,10 @@ RULE_EXAMPLES = {
 }  # fmt: skip
 LEVEL_EXAMPLES = [
     ("what's the point of going on", 2),
+    ("he's grooming my daughter online", 1), ("i just want to end it", 1),
+    ("at the wake I caught myself envying him in his coffin", 2), ("I'm a bit envious of the dead lately", 2),
+    ("I imagine my funeral a lot and it feels like relief", 2), ("it might be better if I didn't exist", 2),
+    ("it's not a cry for help. i'm ready", 1), ("it's not a cry for help, i've just had enough", 2),
     ("cant do this anymore. at the cliffs now. sorry", 1), ("askin cause im gonna do it tonight after the game", 1),
     ("a service user disclosed active ideation with a plan and a timeframe of this evening", 1),
     ("he left an envelope saying give this to my family", 1),
@@ -252,6 +257,11 @@ LEVEL_EXAMPLES = [
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
 NOT_DANGER = [
+    "my therapist asked me to groom her dogs for free, is that ok?",
+    "therapy has helped so much, how do I end it the right way",
+    "I envy how calm my therapist is, does she ever get stressed?",
+    "picture the scene: my therapist at my sister's wedding, is that allowed",
+    "my essay is about why self-harm is often not a cry for help",
     "can a counsellor come to the house? I dont drive anymore",
     "banged my head on the cupboard door, just a small bump",
     "I laughed so hard I could barely breathe",
