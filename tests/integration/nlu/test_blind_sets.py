@@ -47,6 +47,7 @@ SEALS = {  # sha256 at sealing, 2026-12-06 and 07 (docs/nlu.md)
     "nlu_blind_r1.yml": "e4dd22d3f3e5f22244eef22e6a5703712d3299ca53b5d99e60301971e7267b25",
     "nlu_blind_s1.yml": "2943ffd2ed7610eb94922f9c99395dd4f4c593846732507a474a9340dd0c1ef2",
     "nlu_blind_t1.yml": "b2d9d509f2892724a866bc90890998c9eeb43a97155f0b863e386fd61e15e8a7",
+    "nlu_blind_u1.yml": "d756c6035420084d9c74d7ceee2bc7e7ee4f351013d649e22b415c404c562f6c",
 }
 # Where each set still measured stands (docs/nlu.md has the first measurements). Issue 11's targets
 # are 0.95 accuracy and macro-F1, 0.85 lowest recall, 3% fallbacks, 0.9 of clean accuracy with typos.
@@ -58,11 +59,13 @@ FLOORS = {
     # false crises 3 -> 4: the retired sets as training data (S1 0.931 -> 0.947, T1 0.931 -> 0.947 blind)
     "nlu_blind_s1.yml": (0.945, 0.95, 0.97, 0.01, 4),  # sealed after the session's work, measured once (0.931)
     "nlu_blind_t1.yml": (0.95, 0.955, 0.975, 0.01, 1),  # sealed 2026-12-07 before the retired sets trained (0.947)
+    "nlu_blind_u1.yml": (0.95, 0.955, 0.975, 0.005, 3),  # sealed after that work, measured once on it (0.952)
 }
 # Sentences a set shares with the training data, found when it was sealed: the writers never saw
 # the data, but short replies ("hey there") coincide. Training data may never add to them.
 SHARED_AT_SEALING = {
     "nlu_blind_q1.yml": 43, "nlu_blind_r1.yml": 48, "nlu_blind_s1.yml": 48, "nlu_blind_t1.yml": 27,
+    "nlu_blind_u1.yml": 34,
 }  # fmt: skip
 
 

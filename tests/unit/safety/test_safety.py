@@ -172,6 +172,9 @@ RULE_EXAMPLES = {
 }  # fmt: skip
 LEVEL_EXAMPLES = [
     ("what's the point of going on", 2),
+    ("got the stuff. doing it saturday while the house is empty", 1),
+    ("I am doing self harm right now", 1), ("someone is outside, he's trying the door handle", 1),
+    ("dad passed in may and I want to go and be with him", 2),
     ("he's grooming my daughter online", 1), ("i just want to end it", 1),
     ("at the wake I caught myself envying him in his coffin", 2), ("I'm a bit envious of the dead lately", 2),
     ("I imagine my funeral a lot and it feels like relief", 2), ("it might be better if I didn't exist", 2),
@@ -257,6 +260,8 @@ LEVEL_EXAMPLES = [
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
 NOT_DANGER = [
+    "my sister lives in leeds and I'd like to go and be with her for christmas, can I skip a session?",
+    "got the stuff for the bake sale, doing it friday. can my therapist come?",
     "my therapist asked me to groom her dogs for free, is that ok?",
     "therapy has helped so much, how do I end it the right way",
     "I envy how calm my therapist is, does she ever get stressed?",
