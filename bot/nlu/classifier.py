@@ -153,13 +153,16 @@ class Features:
     sklearn's per-call validation, which costs milliseconds on a one-row input.
     """
 
-    def __init__(self, word_ngrams: Sequence[int], char_ngrams: Sequence[int]) -> None:
+    def __init__(self, word_ngrams: Sequence[int], char_ngrams: Sequence[int], word_min_df: int = 1) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.identity_terms = True  # views() replaces identity terms (False only for a version 1 archive)
         token = r"\S+"  # the tokenizer has already split the text
         self.vectorizers = (
-            TfidfVectorizer(analyzer="word", ngram_range=tuple(word_ngrams), token_pattern=token, sublinear_tf=True),
+            TfidfVectorizer(
+                analyzer="word", ngram_range=tuple(word_ngrams), token_pattern=token, sublinear_tf=True,
+                min_df=word_min_df,
+            ),
             TfidfVectorizer(analyzer="word", token_pattern=token, sublinear_tf=True),
             TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(char_ngrams), sublinear_tf=True),
         )
@@ -283,8 +286,11 @@ class Speller:
             self._symspell.create_dictionary_entry(word, count)
 
     @classmethod
-    def learned(cls, rows: List[tuple[str, str, str]], keep: frozenset[str] = frozenset()) -> Speller:
-        """The words of the training views (alphabetic, three letters or more) with their counts and lemmas."""
+    def learned(cls, rows: List[tuple[str, str, str]], keep: frozenset[str] = frozenset(), least: int = 1) -> Speller:
+        """The words of the training views (alphabetic, three letters or more, seen `least` times) with their lemmas.
+
+        A word seen once is often a typo of the training data's own, and no better a word to read a typo as.
+        """
         counts: Dict[str, int] = {}
         lemmas: Dict[str, str] = {}
         for words, lemma_words, _ in rows:
@@ -294,7 +300,8 @@ class Speller:
                 if word.isalpha() and len(word) >= 3:
                     counts[word] = counts.get(word, 0) + 1
                     lemmas.setdefault(word, lemma)
-        return cls(counts, lemmas, keep)
+        counts = {word: n for word, n in counts.items() if n >= least}
+        return cls(counts, {word: lemmas[word] for word in counts}, keep)
 
     def word(self, word: str) -> str | None:
         """The training word `word` was probably meant as, or None to leave it as it is."""
@@ -413,10 +420,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "C": 1.0,  # the SVM's regularisation: higher fits the training data more tightly
             "temperature": 0.2,  # softmax sharpness for confidences
             "word_ngrams": [1, 2],
+            "word_min_df": 1,  # word n-grams in fewer training examples are left out (memory)
             "char_ngrams": [2, 5],
             "ranking_length": 10,
             "random_seed": 42,
             "spelling": True,  # read unseen words as the nearest training word (Speller)
+            "spelling_min_count": 1,  # ...among the training words seen this many times
             # A sentence read alone as `crisis` at this confidence, with a word of danger_lexicon.txt,
             # makes the whole message one: danger told inside an ordinary question ("...I took 40 of
             # my tablets at 9. Can I text her?"). None reads whole messages only.
@@ -457,12 +466,13 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         if len(set(labels)) < 2:
             logger.warning("LinearIntentClassifier needs at least two intents; it will predict nothing")
             return self._resource
-        self.features = Features(self.config["word_ngrams"], self.config["char_ngrams"])
+        self.features = Features(self.config["word_ngrams"], self.config["char_ngrams"], self.config["word_min_df"])
         rows = [views(m) for m in examples]
         matrix = self.features.fit_transform(rows)
         self.model = LinearSVC(C=self.config["C"], random_state=self.config["random_seed"]).fit(matrix, labels)
         self.model.coef_ = np.asarray(self.model.coef_, dtype=WEIGHTS)  # as stored (ARCHIVE_VERSION 5)
-        self.speller = Speller.learned(rows, danger_words()) if self.config["spelling"] else None
+        least = self.config["spelling_min_count"]
+        self.speller = Speller.learned(rows, danger_words(), least) if self.config["spelling"] else None
         with self._model_storage.write_to(self._resource) as directory:
             write_model(directory, self.features, self.model, self.speller)
         return self._resource

@@ -119,6 +119,7 @@ RULE_EXAMPLES = {
 }  # fmt: skip
 
 LEVELS = [
+    ("cuido a gente que se está muriendo y a veces los envidio", 2),
     ("llevo meses sin cortarme y esta semana las ganas volvieron", 2),
     ("trabajo en una funeraria y a veces envidio a los difuntos", 2),
     ("tengo pensamientos intrusivos de empujar a alguien al metro. nunca lo haría", 2),

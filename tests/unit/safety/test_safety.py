@@ -175,6 +175,8 @@ LEVEL_EXAMPLES = [
     ("got the stuff. doing it saturday while the house is empty", 1),
     ("I am doing self harm right now", 1), ("someone is outside, he's trying the door handle", 1),
     ("dad passed in may and I want to go and be with him", 2),
+    ("i dont think ill be around for the next appointment", 2),
+    ("my pills are saved up. dont think ill be around for the next session", 1),
     ("he's grooming my daughter online", 1), ("i just want to end it", 1),
     ("at the wake I caught myself envying him in his coffin", 2), ("I'm a bit envious of the dead lately", 2),
     ("I imagine my funeral a lot and it feels like relief", 2), ("it might be better if I didn't exist", 2),
