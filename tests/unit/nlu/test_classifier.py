@@ -19,7 +19,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.classifier import ARRAYS_FILE, METADATA_FILE, LinearIntentClassifier, Speller, softmax, views
+from bot.nlu.classifier import ARRAYS_FILE, METADATA_FILE, Features, LinearIntentClassifier, Speller, softmax, views
 from bot.nlu.identity import PLACEHOLDER
 
 EXAMPLES = {
@@ -367,6 +367,20 @@ def test_a_misspelt_word_is_read_as_the_training_word_it_was_meant_as(trained: L
     assert trained.speller.correct(views(typo))[:2] == views(clean)[:2]
     assert trained.predict(typo)[0]["name"] == "faq_texting"  # character n-grams still see the typo as sent
     assert typo.get(TEXT) == "texxting betwen sessions"  # the message itself is left as sent
+
+
+def test_words_of_one_example_can_be_left_out_of_the_word_view_and_the_speller() -> None:
+    rows = [
+        ("texting between sessions", "text between session", "texting between sessions"),
+        ("texting my therapist", "text my therapist", "texting my therapist"),
+    ]
+    speller = Speller.learned(rows, least=2)
+    assert speller.counts == {"texting": 2} and speller.lemmas == {"texting": "text"}
+    assert set(Speller.learned(rows).counts) == {"texting", "between", "sessions", "therapist"}
+    features = Features([1, 2], [2, 5], word_min_df=2)
+    features.fit_transform(rows)
+    assert set(features.vectorizers[0].vocabulary_) == {"texting"}
+    assert "therapist" in features.vectorizers[1].vocabulary_  # the lemma view keeps every word
 
 
 def test_the_speller_leaves_real_words_danger_words_and_other_languages_alone() -> None:
