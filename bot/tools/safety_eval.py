@@ -38,7 +38,7 @@ def outcome(parse: Dict[str, Any]) -> tuple[str, Dict[str, Any]]:
     return ANSWER, safety
 
 
-def _text(entry: Any) -> str:
+def entry_text(entry: Any) -> str:
     return entry["text"] if isinstance(entry, dict) else str(entry)
 
 
@@ -56,7 +56,7 @@ class Section:
         return sum(o in outcomes for _, o, _ in self.rows)
 
     def where(self, *outcomes: str, negate: bool = False) -> list[str]:
-        return [_text(e) for e, o, _ in self.rows if (o in outcomes) != negate]
+        return [entry_text(e) for e, o, _ in self.rows if (o in outcomes) != negate]
 
 
 async def measure(parse: FullParse, cases: Dict[str, Any]) -> Dict[str, Section]:
@@ -66,7 +66,7 @@ async def measure(parse: FullParse, cases: Dict[str, Any]) -> Dict[str, Section]
             continue
         section = sections[name] = Section(name)
         for entry in entries:
-            kind, safety = outcome(await parse(_text(entry)))
+            kind, safety = outcome(await parse(entry_text(entry)))
             section.rows.append((entry, kind, safety))
     return sections
 
@@ -160,8 +160,8 @@ if __name__ == "__main__":
 
 def _positives_and_negatives(cases: Dict[str, Any]) -> tuple[list[str], list[str]]:
     """Crisis and non-crisis texts of any set: graded (level1/level2 vs the rest) or plain (positives/negatives)."""
-    positives = [_text(e) for n in ("level1", "level2", "positives", "crisis") for e in cases.get(n) or ()]
-    negatives = [_text(e) for n in ("level3", "hard_negatives", "ordinary", "negatives", "not_crisis")
+    positives = [entry_text(e) for n in ("level1", "level2", "positives", "crisis") for e in cases.get(n) or ()]
+    negatives = [entry_text(e) for n in ("level3", "hard_negatives", "ordinary", "negatives", "not_crisis")
                  for e in cases.get(n) or ()]  # fmt: skip
     return positives, negatives
 

@@ -29,6 +29,7 @@ import yaml
 
 from bot import config
 from bot.nlu.examples import same_words, training_text
+from bot.tools.safety_eval import entry_text
 
 SETS = config.ROOT / "tests" / "data"
 OUT = config.ROOT / "data" / "nlu_sets.yml"
@@ -62,10 +63,6 @@ def _strings(value: object) -> Iterable[str]:
     elif isinstance(value, list):
         for item in value:
             yield from _strings(item)
-
-
-def _text(entry: Any) -> str:
-    return entry["text"] if isinstance(entry, dict) else entry
 
 
 def held_out() -> set[str]:
@@ -104,10 +101,10 @@ def labelled() -> tuple[list[tuple[str, str]], list[str]]:
         for intent, texts in (data.get("intents") or {}).items():
             pairs += [(_relabel(intent, t), t) for t in texts]
         for section in CRISIS_SECTIONS:
-            pairs += [("crisis", _text(e)) for e in data.get(section) or ()]
+            pairs += [("crisis", entry_text(e)) for e in data.get(section) or ()]
         pairs += [("crisis", e["text"]) for e in data.get("other_languages") or () if e.get("crisis")]
         for section in SAFE_SECTIONS:
-            safe += [_text(e) for e in data.get(section) or ()]
+            safe += [entry_text(e) for e in data.get(section) or ()]
         safe += [e["text"] for e in data.get("other_languages") or () if not e.get("crisis")]
     return pairs, safe
 
