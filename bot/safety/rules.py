@@ -30,10 +30,14 @@ GAP = 3  # how many tokens `...` may skip
 # Tiers whose match escalates, with the level each gives; `now` lifts a level 2 to 1.
 LEVELS = {"imminent": 1, "risk": 2, "guarded": 1, "guarded_risk": 2}
 SILENCERS = ("idiom", "mention")
-TIERS = (*LEVELS, "now", "no_intent", "joke", *SILENCERS)
+TIERS = (*LEVELS, "now", "no_intent", "joke", "hyperbole", *SILENCERS)
 # Kinds of danger a laugh in the same sentence turns into banter ("i'll murder him lol, he ate my
 # leftovers"). Never a danger to the writer: laughter is also how people tell the worst things.
 JOKABLE = frozenset({"harm_to_others"})
+# Kinds of danger to the writer that a laugh and a conditional exasperation in one sentence ("if I get one
+# more intake form I'll shoot myself lol") take from level 1 to 2: the check-in asks, and no 9-1-1 reply
+# answers a joke about paperwork. Never below 2, and never with a `now` marker (a time, means, a plan).
+EXASPERABLE = frozenset({"suicide", "self_harm"})
 # Mentions that say nothing about a danger told beside them ("I'm a teacher", "my therapist... my
 # appointment"): they silence danger words but overrule the classifier only where they silenced one.
 WEAK_MENTIONS = frozenset({"mention.study_and_work", "mention.therapy_topics", "mention.media_and_games"})
@@ -324,6 +328,7 @@ class CrisisRules:
         best: tuple[int, str, int, int] | None = None
         idioms = [(start, end) for _, start, end in found["idiom"]]
         jokes = [(start, end) for _, start, end in found["joke"]]
+        exasperations = [(start, end) for _, start, end in found["hyperbole"]]
         sentences = _sentences(doc) if idioms or jokes else []
         joked = None
         for tier, level in LEVELS.items():
@@ -346,6 +351,11 @@ class CrisisRules:
                     continue  # a threat told with a laugh in its sentence, and no time or means: banter
                 if level == 2 and now:
                     level = 1
+                if (
+                    level == 1 and not now and rule.split(".", 1)[1] in EXASPERABLE
+                    and _near(jokes, start, end, sentences) and _near(exasperations, start, end, sentences)
+                ):  # fmt: skip
+                    level = 2  # "one more form and I'll shoot myself lol": asked about, not escalated
                 if best is None or level < best[0]:
                     best = (level, rule, start, end)
         if best is not None:

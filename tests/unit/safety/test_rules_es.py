@@ -161,6 +161,13 @@ LONG_PAST = ["mi tío se ahorcó cuando yo tenía diez años. Ya lo tengo supera
              "a mi mamá la pegaba mi papá cuando yo era chiquita, hace 30 años"]
 
 NOT_DANGER = [
+    "mi novia me dejo y siento que me arrancaron el corazon, mi terapeuta me puede ayudar?",
+    "tengo los pies muertos de estar de pie todo el dia, hay terapia online?",
+    "casi me mato en la bajada con la bici, que subidon! que quiere decir mi terapeuta con adrenalina?",
+    "esta tesis me esta matando, puedo pasar la terapia a cada dos semanas?",
+    "mi suegra me va a matar de un disgusto, se lo cuento a mi terapeuta?",
+    "este finde me tiro en paracaidas por mi cumple, se lo cuento a mi terapeuta?",
+    "mi set se llama 'Overdose', mi psicologo lo vio en instagram, le explico?",
     "mi abuela decía que hay que respetar a los muertos. ¿puedo hablar de ella en terapia?",
     "la psiquiatra me dijo que tome la pastilla a la noche",
     "la consulta está en un segundo sin ascensor",

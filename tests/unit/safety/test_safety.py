@@ -142,6 +142,7 @@ RULE_EXAMPLES = {
         "the burn has gone white and leathery", "she called me slurring her words",
     ],
     "guarded.violence": [
+        "my elderly dad's caregiver is hitting him",
         "I just saw another carer slapping and pinning down one of our residents",
         "i was just raped", "my dad is abusive", "he has a gun", "he's going to kill me",
     ],
@@ -262,6 +263,14 @@ LEVEL_EXAMPLES = [
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
 NOT_DANGER = [
+    "this auction's going to kill me, three hundred lots before lunch. can I move my session?",
+    "going deer hunting with my dad next week, can I move my Thursday session?",
+    "broke my collarbone at the races, arm's in a sling. can we do sessions by phone?",
+    "my daughter threatened to kill her brother over the last of the chocolate, could a family therapist help?",
+    "I'm making a curry so hot it'll kill you, can I bring my therapist some?",
+    "the boss fight where you stab the dragon took me all weekend, is gaming a thing to bring to therapy?",
+    "my horse is called Overdose and we race at Cheltenham next week, can I miss a session for race day?",
+    "my therapist says I've had an overdose of bad news this year, is that a normal way to talk?",
     "my sister lives in leeds and I'd like to go and be with her for christmas, can I skip a session?",
     "got the stuff for the bake sale, doing it friday. can my therapist come?",
     "my therapist asked me to groom her dogs for free, is that ok?",
@@ -458,6 +467,23 @@ def test_an_idiom_overrules_the_classifier_only_below_idiom_sure() -> None:
 )
 def test_a_laugh_never_silences_danger_to_the_writer_or_a_threat_with_time_or_means(rules, text: str) -> None:
     assert rules.check_text(text).level == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("If I have to fill in one more intake form I'll shoot myself lol. Why so many questionnaires?", 2),
+        ("Honestly if I get one more 40-page intake form I'll shoot myself 😂 joking obviously", 2),
+        ("one more meeting and i'll hang myself haha", 2),
+        ("If I have to fill in one more intake form I'll shoot myself. Why so many questionnaires?", 1),  # no laugh
+        ("if i have to live one more day like this i'll kill myself lol", 1),  # a day is no trivia
+        ("if i get one more email tonight i'll kill myself lol, the pills are right here", 1),  # a time, means
+        ("i'm going to kill myself lol", 1),  # a laugh alone
+        ("kms fr not joking this time i have a plan", 1),
+    ],
+)
+def test_a_laugh_and_an_exasperation_ask_instead_of_escalating(rules, text: str, level: int) -> None:
+    assert rules.check_text(text).level == level
 
 
 def test_an_idiom_still_silences_danger_words_in_its_sentence(rules: crisis_rules.CrisisRules) -> None:
