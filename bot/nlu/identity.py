@@ -75,7 +75,9 @@ TERMS: Dict[str, Tuple[str, ...]] = {
         "first nations", "aboriginal", "indigenous", "arab", "arab american", "middle eastern", "persian",
         "biracial", "multiracial", "mixed-race", "person of color", "people of color", "woman of color",
         "man of color", "poc", "bipoc", "roma", "romani", "afrodescendiente", "afrolatino", "indígena",
-        "indigena", "gitano", "gitana",
+        "indigena", "gitano", "gitana", "cree", "ojibwe", "ojibwa", "anishinaabe", "métis", "metis", "inuit",
+        "inuk", "navajo", "lakota", "cherokee", "haudenosaunee", "māori", "maori", "torres strait islander",
+        "quechua", "aymara", "mapuche", "zapoteco", "zapoteca", "mixteco", "mixteca", "garifuna",
     ),
     "religion": (
         "jewish", "jew", "muslim", "christian", "catholic", "protestant", "evangelical", "baptist", "hindu",

@@ -48,6 +48,7 @@ SEALS = {  # sha256 at sealing, 2026-12-06 and 07 (docs/nlu.md)
     "nlu_blind_s1.yml": "2943ffd2ed7610eb94922f9c99395dd4f4c593846732507a474a9340dd0c1ef2",
     "nlu_blind_t1.yml": "b2d9d509f2892724a866bc90890998c9eeb43a97155f0b863e386fd61e15e8a7",
     "nlu_blind_u1.yml": "d756c6035420084d9c74d7ceee2bc7e7ee4f351013d649e22b415c404c562f6c",
+    "nlu_blind_v1.yml": "03ce0fa7bfbe4b47653c6cd9d7f851de4b98791cab7abcca3c03f9b76a672861",
 }
 # Where each set still measured stands (docs/nlu.md has the first measurements). Issue 11's targets
 # are 0.95 accuracy and macro-F1, 0.85 lowest recall, 3% fallbacks, 0.9 of clean accuracy with typos.
@@ -61,12 +62,13 @@ FLOORS = {
     # classifier (bench/NOTES.md), 54 MB less, and U's sentences taken out of the training data
     "nlu_blind_t1.yml": (0.945, 0.955, 0.975, 0.015, 1),  # sealed 2026-12-07 before the retired sets trained (0.947)
     "nlu_blind_u1.yml": (0.95, 0.955, 0.975, 0.005, 3),  # sealed after that work, measured once on it (0.952)
+    "nlu_blind_v1.yml": (0.94, 0.945, 0.955, 0.005, 4),  # sealed 2026-12-07 16:14, measured once at 16:46 (0.941)
 }
 # Sentences a set shares with the training data, found when it was sealed: the writers never saw
 # the data, but short replies ("hey there") coincide. Training data may never add to them.
 SHARED_AT_SEALING = {
     "nlu_blind_q1.yml": 43, "nlu_blind_r1.yml": 48, "nlu_blind_s1.yml": 48, "nlu_blind_t1.yml": 27,
-    "nlu_blind_u1.yml": 34,
+    "nlu_blind_u1.yml": 34, "nlu_blind_v1.yml": 32,
 }  # fmt: skip
 
 

@@ -119,6 +119,8 @@ RULE_EXAMPLES = {
 }  # fmt: skip
 
 LEVELS = [
+    ("acabo de tomarme todo el blister de ibuprofeno y las de dormir", 1),
+    ("lately i feel like nadie se daria cuenta si me muero", 2),
     ("cuido a gente que se está muriendo y a veces los envidio", 2),
     ("llevo meses sin cortarme y esta semana las ganas volvieron", 2),
     ("trabajo en una funeraria y a veces envidio a los difuntos", 2),
@@ -161,6 +163,8 @@ LONG_PAST = ["mi tío se ahorcó cuando yo tenía diez años. Ya lo tengo supera
              "a mi mamá la pegaba mi papá cuando yo era chiquita, hace 30 años"]
 
 NOT_DANGER = [
+    "tomo vitaminas y magnesio en pastillas, mi psiquiatra tiene q saberlo?",
+    "la farmacia me dio las pastillas genericas en vez de las de marca, se lo digo a mi psiquiatra?",
     "mi novia me dejo y siento que me arrancaron el corazon, mi terapeuta me puede ayudar?",
     "tengo los pies muertos de estar de pie todo el dia, hay terapia online?",
     "casi me mato en la bajada con la bici, que subidon! que quiere decir mi terapeuta con adrenalina?",

@@ -172,6 +172,9 @@ RULE_EXAMPLES = {
     "guarded_risk.violence": ["my uncle hit us a lot", "he hurt her badly"],
 }  # fmt: skip
 LEVEL_EXAMPLES = [
+    ("now my left side of body is not moving and my face feel numb, my speaking is strange", 1),
+    ("her right side is numb and her speech sounds slurred", 1),
+    ("sometimes I pray God to just take me", 2),
     ("what's the point of going on", 2),
     ("got the stuff. doing it saturday while the house is empty", 1),
     ("I am doing self harm right now", 1), ("someone is outside, he's trying the door handle", 1),
@@ -263,6 +266,12 @@ LEVEL_EXAMPLES = [
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
 NOT_DANGER = [
+    "I want to change counselor but I'm scared to hurt her feeling. How to tell her?",
+    "things are so much beter. how do i end it on good turms",
+    "giving blood at the work blood drive tomorrow, will I be too wiped out for therapy after",
+    "my therapist told me to take a stab at writing a letter to my younger self",
+    "been overdosing on attachment theory podcasts, is it annoying if I bring them up?",
+    "I pray God takes care of my kids, can I talk about faith with my therapist?",
     "this auction's going to kill me, three hundred lots before lunch. can I move my session?",
     "going deer hunting with my dad next week, can I move my Thursday session?",
     "broke my collarbone at the races, arm's in a sling. can we do sessions by phone?",
