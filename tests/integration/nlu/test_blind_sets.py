@@ -49,6 +49,7 @@ SEALS = {  # sha256 at sealing, 2026-12-06 and 07 (docs/nlu.md)
     "nlu_blind_t1.yml": "b2d9d509f2892724a866bc90890998c9eeb43a97155f0b863e386fd61e15e8a7",
     "nlu_blind_u1.yml": "d756c6035420084d9c74d7ceee2bc7e7ee4f351013d649e22b415c404c562f6c",
     "nlu_blind_v1.yml": "03ce0fa7bfbe4b47653c6cd9d7f851de4b98791cab7abcca3c03f9b76a672861",
+    "nlu_blind_w1.yml": "27cee2727b7c340ae5c0705642765aae63b96337343c80d86d0661136b53d17e",
 }
 # Where each set still measured stands (docs/nlu.md has the first measurements). Issue 11's targets
 # are 0.95 accuracy and macro-F1, 0.85 lowest recall, 3% fallbacks, 0.9 of clean accuracy with typos.
@@ -63,12 +64,13 @@ FLOORS = {
     "nlu_blind_t1.yml": (0.945, 0.955, 0.975, 0.015, 1),  # sealed 2026-12-07 before the retired sets trained (0.947)
     "nlu_blind_u1.yml": (0.95, 0.955, 0.975, 0.005, 3),  # sealed after that work, measured once on it (0.952)
     "nlu_blind_v1.yml": (0.94, 0.945, 0.955, 0.005, 4),  # sealed 2026-12-07 16:14, measured once at 16:46 (0.941)
+    "nlu_blind_w1.yml": (0.945, 0.95, 0.97, 0.005, 2),  # sealed 17:11 after the session's work, measured once (0.947)
 }
 # Sentences a set shares with the training data, found when it was sealed: the writers never saw
 # the data, but short replies ("hey there") coincide. Training data may never add to them.
 SHARED_AT_SEALING = {
     "nlu_blind_q1.yml": 43, "nlu_blind_r1.yml": 48, "nlu_blind_s1.yml": 48, "nlu_blind_t1.yml": 27,
-    "nlu_blind_u1.yml": 34, "nlu_blind_v1.yml": 32,
+    "nlu_blind_u1.yml": 34, "nlu_blind_v1.yml": 32, "nlu_blind_w1.yml": 35,
 }  # fmt: skip
 
 

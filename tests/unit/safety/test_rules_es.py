@@ -119,6 +119,7 @@ RULE_EXAMPLES = {
 }  # fmt: skip
 
 LEVELS = [
+    ("me he imaginado mi funeral varias veces esta semana, quien iria, quien lloraria", 2),
     ("acabo de tomarme todo el blister de ibuprofeno y las de dormir", 1),
     ("lately i feel like nadie se daria cuenta si me muero", 2),
     ("cuido a gente que se está muriendo y a veces los envidio", 2),
@@ -163,6 +164,9 @@ LONG_PAST = ["mi tío se ahorcó cuando yo tenía diez años. Ya lo tengo supera
              "a mi mamá la pegaba mi papá cuando yo era chiquita, hace 30 años"]
 
 NOT_DANGER = [
+    "este trafico de Guadalajara me va a matar, llego 15 min tarde a cada sesion",
+    "me tiro de los pelos cada vez q tengo q llenar los formularios del seguro",
+    "tu me vas a matar de la risa jaja, puedo pedir cambio de terapeuta?",
     "tomo vitaminas y magnesio en pastillas, mi psiquiatra tiene q saberlo?",
     "la farmacia me dio las pastillas genericas en vez de las de marca, se lo digo a mi psiquiatra?",
     "mi novia me dejo y siento que me arrancaron el corazon, mi terapeuta me puede ayudar?",

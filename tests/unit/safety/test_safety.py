@@ -172,6 +172,8 @@ RULE_EXAMPLES = {
     "guarded_risk.violence": ["my uncle hit us a lot", "he hurt her badly"],
 }  # fmt: skip
 LEVEL_EXAMPLES = [
+    ("I'm a vicar. A girl from our youth group is hurting herself with broken glass as we speak", 1),
+    ("since nan died i keep thinking i'd rather be with her than here. not going to do owt", 2),
     ("now my left side of body is not moving and my face feel numb, my speaking is strange", 1),
     ("her right side is numb and her speech sounds slurred", 1),
     ("sometimes I pray God to just take me", 2),
@@ -266,6 +268,9 @@ LEVEL_EXAMPLES = [
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
 NOT_DANGER = [
+    "my therapist's dog nearly gave me a heart attack jumping on me in the waiting room lol",
+    "got shot down by my crush and my therapist was smiling, is that unprofessional",
+    "can the relationship with a therapist heal old hurt from my ex?",
     "I want to change counselor but I'm scared to hurt her feeling. How to tell her?",
     "things are so much beter. how do i end it on good turms",
     "giving blood at the work blood drive tomorrow, will I be too wiped out for therapy after",
