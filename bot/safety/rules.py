@@ -30,7 +30,13 @@ GAP = 3  # how many tokens `...` may skip
 # Tiers whose match escalates, with the level each gives; `now` lifts a level 2 to 1.
 LEVELS = {"imminent": 1, "risk": 2, "guarded": 1, "guarded_risk": 2}
 SILENCERS = ("idiom", "mention")
-TIERS = (*LEVELS, "now", "no_intent", "joke", "hyperbole", *SILENCERS)
+# Distance: what places a danger told in a sentence away from the writer's present. `past` anchors it in
+# the long past ("back in the 80s", "when I was a kid"); `hypothetical` in a generic case ("what does a
+# therapist do if a client says they want to die"); `resolved` says it is over ("I've been well for
+# years"); `present` says it is not ("again", "lately", "these days"). See `_distant`.
+FRAMES = ("past", "hypothetical")
+DISTANCE = (*FRAMES, "resolved", "present")
+TIERS = (*LEVELS, "now", "no_intent", "joke", "hyperbole", *SILENCERS, *DISTANCE)
 # Kinds of danger a laugh in the same sentence turns into banter ("i'll murder him lol, he ate my
 # leftovers"). Never a danger to the writer: laughter is also how people tell the worst things.
 JOKABLE = frozenset({"harm_to_others"})
@@ -53,7 +59,12 @@ IDIOM_AROUND = 6  # how many more tokens than an imminent match an idiom around 
 # one side" (a stroke) is not "hanging on", and no English hard negative with an idiom reaches it. In
 # Spanish the classifier reaches it on ordinary days ("un día de perros"), so idioms there always speak.
 IDIOM_SURE = 0.95
+# A classifier `crisis` this sure stands against a danger told at a distance (the long past, grief, a
+# generic case), in any language: "overdosed twice in my twenties... I just took all my lithium".
+DISTANCE_SURE = 0.95
 SENTENCE_ENDS = frozenset({".", "!", "?", ";", "\n"})  # where an idiom stops speaking for the words around it
+PAST_BEFORE = 3  # tokens before a match that may hold its past-tense verb ("was taking his own life")
+MEANS_AFTER = 4  # tokens after a match whose means word names the past act's means, not means at hand
 NEARBY = 6  # tokens before a match that may say who it is about ("my dad" isn't breathing)
 YEARS_OLD = re.compile(r"^\d+(yo|y/o|yrs?)$")  # "my 4yo swallowed..."
 
@@ -176,6 +187,7 @@ class Verdict:
     no_intent: bool = False  # "I'd never act on it": no plan or intent stated, and nothing imminent
     now: bool = False  # a `now` marker outside a statement of no intent: a time, means at hand, a plan
     calm: bool = False  # a statement of no intent anywhere in the message ("no plan", "I'd never")
+    distant: bool = False  # the level is lower because the danger was told at a distance (`_distant`)
 
 
 class CrisisRules:
@@ -210,7 +222,7 @@ class CrisisRules:
         people = rules.get("people") or {}
         self.people = {key: frozenset(prepare(str(w).lower()) for w in people.get(key) or ()) for key in
                        ("self", "other", "household", "named", "first_person", "objects", "reported", "introductions",
-                        "harms")}  # fmt: skip
+                        "harms", "past_forms")}  # fmt: skip
 
     @staticmethod
     def words(doc) -> dict[str, set[str]]:
@@ -315,6 +327,42 @@ class CrisisRules:
             return "domestic_violence"
         return kind
 
+    def _past_tense(self, doc, start: int, end: int) -> bool:
+        """Whether the words of a match, or the few before it, tell it in the past ("killed himself", "was taking")."""
+        for token in doc[max(0, start - PAST_BEFORE) : end]:
+            word = token.lower_
+            if word in self.people["past_forms"]:
+                return True
+            if not self.fold and word.endswith("ed") and token.lemma_ != word:
+                return True
+            if self.fold and word == "se" and token.i + 1 < len(doc):  # "se mato" (preterite), not "se mata"
+                verb = doc[token.i + 1].lower_
+                if verb.endswith("o") and not verb.endswith("ndo"):
+                    return True
+        return False
+
+    def _distant(self, found: dict, doc, start: int, end: int, sentences: list[int]) -> str | None:
+        """How a danger match is told at a distance from the writer's present: "past", "hypothetical" or None.
+
+        In the long past (a `past` anchor in its sentence, a past-tense verb in it, and no `present` marker
+        outside a `resolved` statement: "I'm fine now" is not "now I'm sitting with his gun"), or in a
+        generic case (a `hypothetical` frame opening its sentence before it); either way with no time or
+        plan in the message, and no means beyond the act's own.
+        """
+        for rule, s, e in found["now"]:
+            if rule == "now.means" and (_overlaps([(start, end + MEANS_AFTER)], s, e)):
+                continue  # "overdosed on pills in 2009": the past act's means
+            return None
+        resolved = [(s, e) for _, s, e in found["resolved"]]
+        present = any(not _overlaps(resolved, s, e) for _, s, e in found["present"])
+        past = [(s, e) for _, s, e in found["past"]]
+        if not present and past and _near(past, start, end, sentences) and self._past_tense(doc, start, end):
+            return "past"
+        mine = sentences[start]
+        if any(s <= start and sentences[s] == mine for _, s, e in found["hypothetical"]):
+            return "hypothetical"
+        return None
+
     def check(self, doc) -> Verdict:
         """The highest level any rule gives the message (when in doubt, the higher level)."""
         words = self.words(doc)
@@ -325,18 +373,32 @@ class CrisisRules:
         calm = [(start, end) for _, start, end in found["no_intent"]]
         # a `now` marker inside a statement of no intent ("plan" in "no plan") says the opposite
         now = any(not _overlaps(calm, start, end) for _, start, end in found["now"])
-        best: tuple[int, str, int, int] | None = None
+        best: tuple[int, str, int, int, bool] | None = None
         idioms = [(start, end) for _, start, end in found["idiom"]]
         jokes = [(start, end) for _, start, end in found["joke"]]
         exasperations = [(start, end) for _, start, end in found["hyperbole"]]
-        sentences = _sentences(doc) if idioms or jokes else []
+        resolved = [(start, end) for _, start, end in found["resolved"]]
+        # the message comes to now, so a mention of the past or of grief silences nothing: a time, a plan or means
+        # beyond the danger words' own ("an overdose" names no pills at hand), or "lately", outside "I'm well today"
+        acts = [(start, end + MEANS_AFTER) for tier in LEVELS for _, start, end in found[tier]]
+        today = any(
+            not _overlaps(resolved, start, end) and rule != "now.howto"
+            and not (rule == "now.means" and _overlaps(acts, start, end))
+            for rule, start, end in found["now"] + [m for m in found["present"] if m[0] == "present.lately"]
+        )
+        distance = found["past"] or found["hypothetical"]
+        sentences = _sentences(doc) if idioms or jokes or distance else []
         joked = None
-        for tier, level in LEVELS.items():
+        distant: list[tuple[str, int, int]] = []  # danger matches told at a distance: a pointer, level 3
+        for tier, tier_level in LEVELS.items():
             for rule, start, end in found[tier]:
+                level = tier_level  # each match from its tier's level: lowering one lowers no other
                 if tier.startswith("guarded") and (
-                    _near(idioms, start, end, sentences) or (rule != "guarded.suicide" and mention is not None)
+                    _near(idioms, start, end, sentences)
+                    or (rule != "guarded.suicide" and mention is not None and not (mention in PAST_MENTIONS and today))
                 ):
-                    continue  # silenced: by an idiom in its sentence, or a mention (never a plan: "the date is set")
+                    continue  # silenced: by an idiom in its sentence, or a mention (never a plan: "the date is set";
+                    # never the past when the message comes to now: "used to cut in high school... tonight I cut")
                 if tier == "risk" and _overlaps(idioms, start, end):
                     continue  # the words of an idiom ("i want to die of embarrassment")
                 if tier == "imminent" and any(
@@ -349,6 +411,18 @@ class CrisisRules:
                 ):  # fmt: skip
                     joked = joked or found["joke"][0][0]
                     continue  # a threat told with a laugh in its sentence, and no time or means: banter
+                how = self._distant(found, doc, start, end, sentences) if distance else None
+                lowered = False  # a danger to the writer in the long past: the check-in, not 9-1-1
+                if how:
+                    # a generic case about someone else, or the long past: level 3 when someone else was the one
+                    # at risk or the writer says it is over; the writer's own past otherwise gets the check-in
+                    # (when in doubt, the higher level)
+                    other = self._about(doc, start, end) == "other" and rule.split(".", 1)[1] not in JOKABLE
+                    if other or (how == "past" and found["resolved"]):
+                        distant.append((rule, start, end))
+                        continue
+                    if how == "past":
+                        level, lowered = 2, True
                 if level == 2 and now:
                     level = 1
                 if (
@@ -356,12 +430,13 @@ class CrisisRules:
                     and _near(jokes, start, end, sentences) and _near(exasperations, start, end, sentences)
                 ):  # fmt: skip
                     level = 2  # "one more form and I'll shoot myself lol": asked about, not escalated
-                if best is None or level < best[0]:
-                    best = (level, rule, start, end)
+                if best is None or level < best[0] or (level == best[0] and best[4] and not lowered):
+                    best = (level, rule, start, end, lowered)
         if best is not None:
-            level, rule, start, end = best
+            level, rule, start, end, lowered = best
             about = self._about(doc, start, end)
-            return Verdict(rule, silencer, level, self._kind(rule, doc), about, now=now, calm=bool(calm))
+            return Verdict(rule, silencer, level, self._kind(rule, doc), about, now=now, calm=bool(calm),
+                           distant=lowered)
         no_intent = bool(calm) and not now
         silenced = [
             m for t in LEVELS if t.startswith("guarded") for m in found[t] if not _overlaps(idioms, m[1], m[2])
@@ -369,6 +444,10 @@ class CrisisRules:
         if silenced and mention:  # a danger word in study, work, media or the past: a normal answer, with a pointer
             kind = self._kind(silenced[0][0], doc)
             return Verdict(safe=mention, level=3, kind=kind, no_intent=no_intent, now=now, calm=bool(calm))
+        if distant:  # told in the long past or as a generic case: a normal answer, with a pointer
+            frame = (found["past"] or found["hypothetical"])[0][0]
+            kind = self._kind(distant[0][0], doc)
+            return Verdict(safe=frame, level=3, kind=kind, no_intent=no_intent, now=now, calm=bool(calm))
         return Verdict(safe=silencer or joked, no_intent=no_intent, now=now, calm=bool(calm))
 
     def check_text(self, text: str) -> Verdict:
@@ -450,14 +529,19 @@ def decide(
     check-in asks, and "I need help now" escalates. An idiom or a mention overrules a
     classifier `crisis` only when no danger rule matched, and an idiom only below
     `idiom_sure`: danger rules name present danger, so a missed crisis (worse than a false
-    alarm) needs a danger phrase no rule knows. A mention of work, study, media or
+    alarm) needs a danger phrase no rule knows. A danger the rules placed at a distance (the long
+    past, a generic case) overrules it only below `DISTANCE_SURE`. A mention of work, study, media or
     therapy itself (`WEAK_MENTIONS`) overrules it only where it silenced a danger word;
-    grief and the long past do the same when a `now` marker is in the message.
+    grief and the long past do the same when a `now` marker is in the message. Grief, the
+    long past and a generic case (`FRAMES`) overrule it only below `DISTANCE_SURE`, even where
+    they silenced a danger word: "overdosed twice in my twenties... I just took all my lithium".
     """
     classifier = intent == CRISIS_INTENT and confidence >= threshold
     if verdict.level in (1, 2):
+        sure = verdict.distant and classifier and confidence >= DISTANCE_SURE  # the past, and a crisis now
+        level = 1 if sure else verdict.level
         return {
-            "crisis": True, "level": verdict.level, "layer": "classifier+rules" if classifier else "rules",
+            "crisis": True, "level": level, "layer": "classifier+rules" if classifier else "rules",
             "rule": verdict.danger, "kind": verdict.kind, "about": verdict.about,
         }  # fmt: skip
     mention = verdict.level == 3 or (verdict.safe or "").startswith("mention.")
@@ -466,11 +550,15 @@ def decide(
     # my appointment" nothing about the overdose told in the same message.
     weak = verdict.safe in WEAK_MENTIONS or (verdict.now and verdict.safe in PAST_MENTIONS)
     idle_mention = weak and verdict.level != 3
-    outweighs_idiom = (verdict.safe or "").startswith("idiom.") and confidence >= idiom_sure
-    if classifier and verdict.safe and not idle_mention and not outweighs_idiom:
+    distant = (verdict.safe or "").split(".")[0] in FRAMES or verdict.safe in PAST_MENTIONS
+    outweighs = classifier and (
+        ((verdict.safe or "").startswith("idiom.") and confidence >= idiom_sure)
+        or (distant and confidence >= DISTANCE_SURE)
+    )
+    if classifier and verdict.safe and not idle_mention and not outweighs:
         record = {"crisis": False, "layer": "classifier", "rule": None, "overruled_by": verdict.safe}
         return {**record, "level": 3} if mention else record
-    if verdict.level == 3:
+    if verdict.level == 3 and not outweighs:
         return {"crisis": False, "level": 3, "layer": "rules", "rule": None, "overruled_by": verdict.safe}
     if classifier:
         level = 2 if verdict.no_intent or brief else 1

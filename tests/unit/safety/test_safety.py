@@ -177,6 +177,8 @@ LEVEL_EXAMPLES = [
     ("now my left side of body is not moving and my face feel numb, my speaking is strange", 1),
     ("her right side is numb and her speech sounds slurred", 1),
     ("sometimes I pray God to just take me", 2),
+    ("some nights i hope i just die in my sleep", 2),
+    ("I keep imagining my own funeral lately", 2),
     ("what's the point of going on", 2),
     ("got the stuff. doing it saturday while the house is empty", 1),
     ("I am doing self harm right now", 1), ("someone is outside, he's trying the door handle", 1),
