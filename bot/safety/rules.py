@@ -59,8 +59,9 @@ IDIOM_AROUND = 6  # how many more tokens than an imminent match an idiom around 
 # one side" (a stroke) is not "hanging on", and no English hard negative with an idiom reaches it. In
 # Spanish the classifier reaches it on ordinary days ("un día de perros"), so idioms there always speak.
 IDIOM_SURE = 0.95
-# A classifier `crisis` this sure stands against a danger told at a distance (the long past, grief, a
-# generic case), in any language: "overdosed twice in my twenties... I just took all my lithium".
+# A classifier `crisis` this sure stands against any mention and any danger told at a distance (the long
+# past, grief, a generic case), in any language: "overdosed twice in my twenties... I just took all my
+# lithium", "I'm a novelist writing a suicide scene... the rope is up".
 DISTANCE_SURE = 0.95
 SENTENCE_ENDS = frozenset({".", "!", "?", ";", "\n"})  # where an idiom stops speaking for the words around it
 PAST_BEFORE = 3  # tokens before a match that may hold its past-tense verb ("was taking his own life")
@@ -532,9 +533,10 @@ def decide(
     alarm) needs a danger phrase no rule knows. A danger the rules placed at a distance (the long
     past, a generic case) overrules it only below `DISTANCE_SURE`. A mention of work, study, media or
     therapy itself (`WEAK_MENTIONS`) overrules it only where it silenced a danger word;
-    grief and the long past do the same when a `now` marker is in the message. Grief, the
-    long past and a generic case (`FRAMES`) overrule it only below `DISTANCE_SURE`, even where
-    they silenced a danger word: "overdosed twice in my twenties... I just took all my lithium".
+    grief and the long past do the same when a `now` marker is in the message. Any mention,
+    and a danger told in the long past or as a generic case (`FRAMES`), overrule it only below
+    `DISTANCE_SURE`, even where they silenced a danger word: "overdosed twice in my twenties...
+    I just took all my lithium".
     """
     classifier = intent == CRISIS_INTENT and confidence >= threshold
     if verdict.level in (1, 2):
@@ -550,10 +552,10 @@ def decide(
     # my appointment" nothing about the overdose told in the same message.
     weak = verdict.safe in WEAK_MENTIONS or (verdict.now and verdict.safe in PAST_MENTIONS)
     idle_mention = weak and verdict.level != 3
-    distant = (verdict.safe or "").split(".")[0] in FRAMES or verdict.safe in PAST_MENTIONS
+    told_apart = (verdict.safe or "").split(".")[0] in (*FRAMES, "mention")
     outweighs = classifier and (
         ((verdict.safe or "").startswith("idiom.") and confidence >= idiom_sure)
-        or (distant and confidence >= DISTANCE_SURE)
+        or (told_apart and confidence >= DISTANCE_SURE)
     )
     if classifier and verdict.safe and not idle_mention and not outweighs:
         record = {"crisis": False, "layer": "classifier", "rule": None, "overruled_by": verdict.safe}

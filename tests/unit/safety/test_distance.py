@@ -78,9 +78,15 @@ def test_the_past_and_grief_overrule_the_classifier_only_below_distance_sure(saf
     assert crisis_rules.decide("crisis", told, 0.99, 0.2)["crisis"] is True
 
 
-def test_a_weak_mention_is_not_a_distance() -> None:
-    teacher = crisis_rules.Verdict(safe="mention.study_and_work", level=3, kind="suicide")
-    assert crisis_rules.decide("crisis", teacher, 0.99, 0.2)["crisis"] is False
+def test_a_sure_classifier_stands_against_any_mention_that_silenced_a_danger_word() -> None:
+    """"I'm a novelist writing a suicide scene... the rope is up and I'm going down now": the job silences
+    the danger word, and the classifier, sure of a crisis, is not overruled by it."""
+    writer = crisis_rules.Verdict(safe="mention.study_and_work", level=3, kind="suicide")
+    assert crisis_rules.decide("crisis", writer, 0.9, 0.2)["crisis"] is False
+    assert crisis_rules.decide("crisis", writer, crisis_rules.DISTANCE_SURE, 0.2)["level"] == 1
+    # a mention that silenced nothing still overrules only where the rules say so: "I'm a teacher" alone
+    idle = crisis_rules.Verdict(safe="mention.study_and_work")
+    assert crisis_rules.decide("crisis", idle, 0.99, 0.2)["crisis"] is True
 
 
 @pytest.mark.parametrize(
@@ -89,6 +95,7 @@ def test_a_weak_mention_is_not_a_distance() -> None:
         ("hace diez anos intente quitarme la vida. hoy estoy bien y tengo familia", 3),
         ("que hace un terapeuta si un paciente le dice que quiere suicidarse", 3),
         ("de nina sufri maltrato en casa, hoy tengo 45 anos y lo tengo trabajado", 3),
+        ("intente suicidarme hace 15 anos. hoy soy psicologa y llevo anos estable", 3),
         ("hace diez anos intente quitarme la vida y ultimamente vuelvo a pensarlo", 2),
         ("mi papa me pegaba de nino y ahora me esta pegando otra vez", 1),
     ],

@@ -119,6 +119,7 @@ RULE_EXAMPLES = {
 }  # fmt: skip
 
 LEVELS = [
+    ("soy farmaceutica y llevo meses pensando que no merece la pena seguir", 2),
     ("me he imaginado mi funeral varias veces esta semana, quien iria, quien lloraria", 2),
     ("acabo de tomarme todo el blister de ibuprofeno y las de dormir", 1),
     ("lately i feel like nadie se daria cuenta si me muero", 2),
@@ -164,6 +165,7 @@ LONG_PAST = ["mi tío se ahorcó cuando yo tenía diez años. Ya lo tengo supera
              "a mi mamá la pegaba mi papá cuando yo era chiquita, hace 30 años"]
 
 NOT_DANGER = [
+    "estas oposiciones me están matando, estudio magisterio y no tengo tiempo ni para la terapia",
     "este trafico de Guadalajara me va a matar, llego 15 min tarde a cada sesion",
     "me tiro de los pelos cada vez q tengo q llenar los formularios del seguro",
     "tu me vas a matar de la risa jaja, puedo pedir cambio de terapeuta?",

@@ -179,6 +179,12 @@ LEVEL_EXAMPLES = [
     ("sometimes I pray God to just take me", 2),
     ("some nights i hope i just die in my sleep", 2),
     ("I keep imagining my own funeral lately", 2),
+    ("Butcher by trade so knives don't scare me. I'm in the bath with my boning knife.", 1),
+    ("gas leak in the workshop, my apprentice has passed out and im getting dizzy", 1),
+    ("I took a chemical from the lab and drank some just now. I don't want to live anymore", 1),
+    ("as a pharmacist I know exactly how much of my amitriptyline is fatal and I've counted it out on the desk", 1),
+    ("as a mortician you'd think death wouldnt tempt me, but lately i wish i was the one on the table", 2),
+    ("my flatmate just passed out in the kitchen", 1),
     ("what's the point of going on", 2),
     ("got the stuff. doing it saturday while the house is empty", 1),
     ("I am doing self harm right now", 1), ("someone is outside, he's trying the door handle", 1),
@@ -543,7 +549,8 @@ def test_a_weak_mention_overrules_the_classifier_only_where_it_silenced_a_danger
     assert teacher.safe == "mention.study_and_work" and teacher.level is None
     assert crisis_rules.decide("crisis", teacher, 0.97, 0.2)["crisis"]
     nurse = rules.check_text("I'm a nurse and I read about suicide risk for my course")
-    assert nurse.level == 3 and not crisis_rules.decide("crisis", nurse, 0.97, 0.2)["crisis"]
+    assert nurse.level == 3 and not crisis_rules.decide("crisis", nurse, 0.9, 0.2)["crisis"]
+    assert crisis_rules.decide("crisis", nurse, crisis_rules.DISTANCE_SURE, 0.2)["crisis"]  # sure: it stands
     # Danger told inside a question about therapy: the therapy words silence nothing, so the classifier stands.
     inside = rules.check_text(
         "I took 40 of my sertraline tablets at 9. It is now 10. Should I tell my therapist at my appointment on Friday?"
