@@ -119,6 +119,7 @@ RULE_EXAMPLES = {
 }  # fmt: skip
 
 LEVELS = [
+    ("neta si repruebo el examen no se para que sigo viva, nada vale la pena", 2),
     ("soy farmaceutica y llevo meses pensando que no merece la pena seguir", 2),
     ("me he imaginado mi funeral varias veces esta semana, quien iria, quien lloraria", 2),
     ("acabo de tomarme todo el blister de ibuprofeno y las de dormir", 1),
@@ -165,6 +166,7 @@ LONG_PAST = ["mi tío se ahorcó cuando yo tenía diez años. Ya lo tengo supera
              "a mi mamá la pegaba mi papá cuando yo era chiquita, hace 30 años"]
 
 NOT_DANGER = [
+    "me tatué ayer y sangró un poquito, ya está sanando",
     "estas oposiciones me están matando, estudio magisterio y no tengo tiempo ni para la terapia",
     "este trafico de Guadalajara me va a matar, llego 15 min tarde a cada sesion",
     "me tiro de los pelos cada vez q tengo q llenar los formularios del seguro",

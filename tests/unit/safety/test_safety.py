@@ -185,6 +185,11 @@ LEVEL_EXAMPLES = [
     ("as a pharmacist I know exactly how much of my amitriptyline is fatal and I've counted it out on the desk", 1),
     ("as a mortician you'd think death wouldnt tempt me, but lately i wish i was the one on the table", 2),
     ("my flatmate just passed out in the kitchen", 1),
+    ("my stepdad comes into my room at night and hes on his way home now, i dont want to be here", 1),
+    ("my daughter said she wishes she was never born", 2),
+    ("i tried to kill myself when i was 19, im 41 now and doing good, do i have to tell a new therapist", 3),
+    ("saw a doco on suicide among graziers, anyone know the name of it", 3),
+    ("studying pharmacy and we learnt about paracetamol overdose treatment today", 3),
     ("what's the point of going on", 2),
     ("got the stuff. doing it saturday while the house is empty", 1),
     ("I am doing self harm right now", 1), ("someone is outside, he's trying the door handle", 1),
@@ -276,6 +281,7 @@ LEVEL_EXAMPLES = [
 
 # The named idioms and topic questions, and more of their kind: no rule may fire.
 NOT_DANGER = [
+    "chef's gonna have my head if i burn another sauce",
     "my therapist's dog nearly gave me a heart attack jumping on me in the waiting room lol",
     "got shot down by my crush and my therapist was smiling, is that unprofessional",
     "can the relationship with a therapist heal old hurt from my ex?",
