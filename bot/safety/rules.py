@@ -351,7 +351,7 @@ class CrisisRules:
         plan in the message, and no means beyond the act's own.
         """
         for rule, s, e in found["now"]:
-            if rule == "now.means" and (_overlaps([(start, end + MEANS_AFTER)], s, e)):
+            if rule == "now.means" and _overlaps([(start, end + MEANS_AFTER)], s, e):
                 continue  # "overdosed on pills in 2009": the past act's means
             return None
         resolved = [(s, e) for _, s, e in found["resolved"]]
@@ -530,8 +530,7 @@ def decide(
     check-in asks, and "I need help now" escalates. An idiom or a mention overrules a
     classifier `crisis` only when no danger rule matched, and an idiom only below
     `idiom_sure`: danger rules name present danger, so a missed crisis (worse than a false
-    alarm) needs a danger phrase no rule knows. A danger the rules placed at a distance (the long
-    past, a generic case) overrules it only below `DISTANCE_SURE`. A mention of work, study, media or
+    alarm) needs a danger phrase no rule knows. A mention of work, study, media or
     therapy itself (`WEAK_MENTIONS`) overrules it only where it silenced a danger word;
     grief and the long past do the same when a `now` marker is in the message. Any mention,
     and a danger told in the long past or as a generic case (`FRAMES`), overrule it only below
