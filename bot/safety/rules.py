@@ -342,20 +342,18 @@ class CrisisRules:
                     return True
         return False
 
-    def _distant(self, found: dict, doc, start: int, end: int, sentences: list[int]) -> str | None:
+    def _distant(self, found: dict, doc, start: int, end: int, sentences: list[int], present: bool) -> str | None:
         """How a danger match is told at a distance from the writer's present: "past", "hypothetical" or None.
 
         In the long past (a `past` anchor in its sentence, a past-tense verb in it, and no `present` marker
-        outside a `resolved` statement: "I'm fine now" is not "now I'm sitting with his gun"), or in a
-        generic case (a `hypothetical` frame opening its sentence before it); either way with no time or
-        plan in the message, and no means beyond the act's own.
+        outside a `resolved` statement in the message, which `present` says: "I'm fine now" is not "now I'm
+        sitting with his gun"), or in a generic case (a `hypothetical` frame opening its sentence before it);
+        either way with no time or plan in the message, and no means beyond the act's own.
         """
         for rule, s, e in found["now"]:
             if rule == "now.means" and _overlaps([(start, end + MEANS_AFTER)], s, e):
                 continue  # "overdosed on pills in 2009": the past act's means
             return None
-        resolved = [(s, e) for _, s, e in found["resolved"]]
-        present = any(not _overlaps(resolved, s, e) for _, s, e in found["present"])
         past = [(s, e) for _, s, e in found["past"]]
         if not present and past and _near(past, start, end, sentences) and self._past_tense(doc, start, end):
             return "past"
@@ -379,14 +377,17 @@ class CrisisRules:
         jokes = [(start, end) for _, start, end in found["joke"]]
         exasperations = [(start, end) for _, start, end in found["hyperbole"]]
         resolved = [(start, end) for _, start, end in found["resolved"]]
+        present = any(not _overlaps(resolved, start, end) for _, start, end in found["present"])
         # the message comes to now, so a mention of the past or of grief silences nothing: a time, a plan or means
         # beyond the danger words' own ("an overdose" names no pills at hand), or "lately", outside "I'm well today"
-        acts = [(start, end + MEANS_AFTER) for tier in LEVELS for _, start, end in found[tier]]
-        today = any(
-            not _overlaps(resolved, start, end) and rule != "now.howto"
-            and not (rule == "now.means" and _overlaps(acts, start, end))
-            for rule, start, end in found["now"] + [m for m in found["present"] if m[0] == "present.lately"]
-        )
+        today = False
+        if mention in PAST_MENTIONS:
+            acts = [(start, end + MEANS_AFTER) for tier in LEVELS for _, start, end in found[tier]]
+            today = any(
+                not _overlaps(resolved, start, end) and rule != "now.howto"
+                and not (rule == "now.means" and _overlaps(acts, start, end))
+                for rule, start, end in found["now"] + [m for m in found["present"] if m[0] == "present.lately"]
+            )
         distance = found["past"] or found["hypothetical"]
         sentences = _sentences(doc) if idioms or jokes or distance else []
         joked = None
@@ -396,7 +397,7 @@ class CrisisRules:
                 level = tier_level  # each match from its tier's level: lowering one lowers no other
                 if tier.startswith("guarded") and (
                     _near(idioms, start, end, sentences)
-                    or (rule != "guarded.suicide" and mention is not None and not (mention in PAST_MENTIONS and today))
+                    or (rule != "guarded.suicide" and mention is not None and not today)
                 ):
                     continue  # silenced: by an idiom in its sentence, or a mention (never a plan: "the date is set";
                     # never the past when the message comes to now: "used to cut in high school... tonight I cut")
@@ -412,7 +413,7 @@ class CrisisRules:
                 ):  # fmt: skip
                     joked = joked or found["joke"][0][0]
                     continue  # a threat told with a laugh in its sentence, and no time or means: banter
-                how = self._distant(found, doc, start, end, sentences) if distance else None
+                how = self._distant(found, doc, start, end, sentences, present) if distance else None
                 lowered = False  # a danger to the writer in the long past: the check-in, not 9-1-1
                 if how:
                     # a generic case about someone else, or the long past: level 3 when someone else was the one
