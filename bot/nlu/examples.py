@@ -7,6 +7,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -44,13 +45,22 @@ def training_text(text: str) -> str:
     return re.sub(r"^(?:-\s+)+", "", line)
 
 
+def block_examples(block: Any) -> list[str]:
+    """The example texts of one `nlu` block, written as `examples: |` lines or as a list of `text:` entries."""
+    examples = block.get("examples") if isinstance(block, dict) else None
+    if isinstance(examples, str):
+        return [x.strip()[2:].strip() for x in examples.splitlines() if x.strip().startswith("- ")]
+    if isinstance(examples, list):
+        return [str(e["text"]).strip() for e in examples if isinstance(e, dict) and "text" in e]
+    return []
+
+
 def _examples(content: str) -> dict[str, list[str]]:
     data = yaml.safe_load(content) or {}
     found: dict[str, list[str]] = {}
     for block in data.get("nlu") or []:
-        if isinstance(block, dict) and "intent" in block and isinstance(block.get("examples"), str):
-            lines = block["examples"].splitlines()
-            found[block["intent"]] = [x.strip()[2:].strip() for x in lines if x.strip().startswith("- ")]
+        if isinstance(block, dict) and "intent" in block and isinstance(block.get("examples"), str | list):
+            found.setdefault(block["intent"], []).extend(block_examples(block))
     return found
 
 

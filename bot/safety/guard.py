@@ -13,15 +13,17 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import SPACY_DOCS
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, METADATA, METADATA_EXAMPLE, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import config
 from bot.nlu.text import clean
-from bot.safety import CRISIS_INTENT, OUT_OF_SCOPE_INTENT, SAFETY_KEY, language
+from bot.safety import CRISIS_INTENT, OUT_OF_SCOPE_INTENT, SAFETY_KEY, about, language
 from bot.safety.rules import IDIOM_SURE, CrisisRules, Verdict, decide, default_rules, spanish_rules
 
 logger = logging.getLogger(__name__)
+ABOUT_FILE = "about.json"
 
 # A button's payload: "/intent" or "/intent{json}", nothing more (bot/content/replies.py makes them).
 PAYLOAD = re.compile(r"^/\w+(\{.*\})?$", re.DOTALL)
@@ -33,8 +35,15 @@ BRIEF_WORDS, BRIEF_SURE = 3, 0.98
 _WORD = re.compile(r"\w+")
 # Small talk the classifier knows in Spanish ("gracias", "chao", "no gracias"), in this many words
 # or fewer, is answered as such, in English, rather than with the reply for a language Alliance
-# can't read; a longer message is a question ("Buenos días, ¿me podría ayudar...?").
-SMALL_TALK, SMALL_TALK_WORDS = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge"}), 4
+# can't read; a longer message is a question ("Buenos días, ¿me podría ayudar...?"). In any other
+# language ("Dank je wel!", "Sat Sri Akal ji", "howay, hiya pet"), and in Spanish up to
+# SMALL_TALK_SURE_WORDS ("Lo pregunto de otra manera"), only from SMALL_TALK_SURE on and in words of at
+# most SMALL_TALK_CHARS: a sentence with no spaces (Chinese, Japanese) is not small talk, and the
+# language reply, which names the emergency number, stays for everything the classifier doubts
+# (docs/nlu.md).
+SMALL_TALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "help", "feedback_helpful",
+                        "feedback_not_helpful", "ask_again"})  # fmt: skip
+SMALL_TALK_WORDS, SMALL_TALK_SURE_WORDS, SMALL_TALK_SURE, SMALL_TALK_CHARS = 4, 6, 0.95, 15
 
 
 def _strings(value: Any) -> list[str]:
@@ -45,6 +54,17 @@ def _strings(value: Any) -> list[str]:
     if isinstance(value, list):
         return [s for item in value for s in _strings(item)]
     return []
+
+
+def _small_talk(text: str, intent: Any, confidence: float, tongue: str) -> bool:
+    """Whether a short message is small talk the classifier knows, whatever its language."""
+    chunks, words = text.split(), len(_WORD.findall(text))
+    if intent not in SMALL_TALK or not chunks:
+        return False
+    if tongue == language.SPANISH and words <= SMALL_TALK_WORDS:
+        return True
+    sure = confidence >= SMALL_TALK_SURE and max(len(c) for c in chunks) <= SMALL_TALK_CHARS
+    return sure and words <= SMALL_TALK_SURE_WORDS
 
 
 def _readable(text: str) -> str:
@@ -63,7 +83,7 @@ def _readable(text: str) -> str:
     return " ".join(_PAYLOAD_PUNCTUATION.sub(" ", clean(text)).split())
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class CrisisGuard(GraphComponent):
     """Forces `crisis` at a level when a danger rule matches; place it after the classifier.
 
@@ -73,6 +93,9 @@ class CrisisGuard(GraphComponent):
     The rules are the recall guarantee. Messages in Spanish go through the Spanish
     rules too; messages in a language Alliance can't read are marked for the reply
     that says so, in English and Spanish, with the emergency number.
+
+    Training learns who a crisis is about (bot/safety/about.py) from the crisis examples
+    whose metadata says so; without such examples, the rules' reading stands.
     """
 
     @staticmethod
@@ -87,7 +110,23 @@ class CrisisGuard(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> CrisisGuard:
-        return cls(threshold=float({**cls.get_default_config(), **config}["classifier_threshold"]))
+        threshold = float({**cls.get_default_config(), **config}["classifier_threshold"])
+        return cls(threshold=threshold, model_storage=model_storage, resource=resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [
+            (m.get(TEXT), (m.get(METADATA) or {}).get(METADATA_EXAMPLE))
+            for m in training_data.intent_examples
+            if m.get(INTENT) == CRISIS_INTENT and m.get(TEXT)
+        ]
+        texts, labels = about.labelled(examples)
+        if self._model_storage is None or self._resource is None or len(set(labels)) < 2:
+            return self._resource
+        self.about_model = about.AboutModel.fit(texts, labels)
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / ABOUT_FILE).write_text(json.dumps(self.about_model.as_dict()), encoding="utf-8")
+        logger.debug("who a crisis is about: learned from %d examples", len(texts))
+        return self._resource
 
     @classmethod
     def load(
@@ -101,13 +140,29 @@ class CrisisGuard(GraphComponent):
         """Compiles the rules while the server loads the model, not on the first person's message."""
         guard = cls.create(config, model_storage, resource, execution_context)
         guard.rules, guard.spanish  # noqa: B018 -- compiled once per process, then cached
+        try:
+            with model_storage.read_from(resource) as directory:
+                stored = directory / ABOUT_FILE
+                if stored.exists():
+                    guard.about_model = about.AboutModel.from_dict(json.loads(stored.read_text(encoding="utf-8")))
+        except ValueError:  # read_from: nothing stored (a model trained with no labelled crises)
+            logger.debug("who a crisis is about: no model stored, the rules' reading stands")
         return guard
 
     def __init__(
-        self, rules: CrisisRules | None = None, spanish: CrisisRules | None = None, threshold: float = 0.0
+        self,
+        rules: CrisisRules | None = None,
+        spanish: CrisisRules | None = None,
+        threshold: float = 0.0,
+        about_model: about.AboutModel | None = None,
+        model_storage: ModelStorage | None = None,
+        resource: Resource | None = None,
     ) -> None:
         self._rules = rules
         self._spanish = spanish
+        self.about_model = about_model
+        self._model_storage = model_storage
+        self._resource = resource
         override = config.crisis_threshold()
         self.threshold = override if override is not None else threshold
         self.max_chars = config.max_message_chars()
@@ -187,8 +242,10 @@ class CrisisGuard(GraphComponent):
             else:
                 record["about"] = self.rules.about_all(doc if doc is not None else self.rules.doc(text))
         crisis = bool(record and record.get("crisis"))
-        small_talk = predicted.get("name") in SMALL_TALK and words <= SMALL_TALK_WORDS
-        if tongue == language.SPANISH and small_talk and not crisis:
+        if crisis and self.about_model is not None:
+            record["about"] = self.about_model.who(text)
+        small_talk = not crisis and _small_talk(text, predicted.get("name"), confidence, tongue)
+        if small_talk and tongue != language.ENGLISH:
             record = None
         elif tongue != language.ENGLISH and not (record and record.get("crisis") and record["layer"] != "classifier"):
             # Alliance can't read it: one reply, in English and Spanish, with the emergency number.

@@ -8,7 +8,8 @@ and are what accuracy and safety are measured on. Out of the retired sets:
 
 - every NLU message under its set's label (a few relabelled where a brief's definition was
   not the bot's: `RELABEL`);
-- every level-1 and level-2 message, and every crisis in another language, as `crisis`;
+- every level-1 and level-2 message, and every crisis in another language, as `crisis`; a level-1
+  message with who was at risk (`metadata: {about: self}` or `other`: bot/safety/about.py);
 - every safe message of the safety sets (mentions, hard negatives, ordinary questions) under
   the intent a model reads it as, never `crisis`: the safe twins the crisis lines need, or
   "kill" and "dead" would make any message a crisis.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import re
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterable
@@ -28,7 +30,7 @@ from typing import Any, Awaitable, Callable, Iterable
 import yaml
 
 from bot import config
-from bot.nlu.examples import same_words, training_text
+from bot.nlu.examples import block_examples, same_words, training_text
 from bot.tools.safety_eval import entry_text
 
 SETS = config.ROOT / "tests" / "data"
@@ -80,8 +82,7 @@ def elsewhere() -> set[str]:
         if path == OUT:
             continue
         for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
-            lines = str(block.get("examples", "")).splitlines()
-            found |= {same_words(x.strip()[2:]) for x in lines if x.strip().startswith("- ")}
+            found |= {same_words(x) for x in block_examples(block)}
     return found
 
 
@@ -90,6 +91,16 @@ def _relabel(intent: str, text: str) -> str:
         if intent == label and re.search(pattern, text, re.IGNORECASE):
             return into
     return intent
+
+
+def abouts() -> dict[str, str]:
+    """Who each level-1 crisis of the retired sets is about, by the words of its training line."""
+    found: dict[str, str] = {}
+    for path in sorted(p for p in SETS.glob("safety_*.yml") if retired(p)):
+        for entry in yaml.safe_load(path.read_text(encoding="utf-8")).get("level1") or ():
+            if isinstance(entry, dict) and entry.get("about") in ("self", "other"):
+                found.setdefault(same_words(training_text(entry_text(entry))), entry["about"])
+    return found
 
 
 def labelled() -> tuple[list[tuple[str, str]], list[str]]:
@@ -120,8 +131,13 @@ async def label_safe(parse: Parse, texts: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def render(pairs: list[tuple[str, str]], banned: set[str]) -> str:
-    """The Rasa NLU file: one block per intent, a line per distinct example no evaluation shares."""
+def render(pairs: list[tuple[str, str]], banned: set[str], about: dict[str, str] | None = None) -> str:
+    """The Rasa NLU file: one block per intent, a line per distinct example no evaluation shares.
+
+    `crisis` is written as a list of examples, each with who it is about where `about` (words ->
+    self or other) knows it: Rasa keeps an example's metadata for the crisis guard to learn from.
+    """
+    about = about or {}
     by_intent: dict[str, list[str]] = {}
     seen = set(banned)
     for intent, text in pairs:
@@ -138,14 +154,21 @@ def render(pairs: list[tuple[str, str]], banned: set[str]) -> str:
         "nlu:",
     ]
     for intent in sorted(by_intent):
-        out += [f"- intent: {intent}", "  examples: |"] + [f"    - {line}" for line in by_intent[intent]]
+        if intent != "crisis":
+            out += [f"- intent: {intent}", "  examples: |"] + [f"    - {line}" for line in by_intent[intent]]
+            continue
+        out += [f"- intent: {intent}", "  examples:"]
+        for line in by_intent[intent]:
+            out.append(f"  - text: {json.dumps(line, ensure_ascii=False)}")
+            if same_words(line) in about:
+                out.append(f"    metadata: {{about: {about[same_words(line)]}}}")
     return "\n".join(out) + "\n"
 
 
 async def build(parse: Parse) -> str:
     pairs, safe = labelled()
     pairs += await label_safe(parse, safe)
-    return render(pairs, held_out() | elsewhere())
+    return render(pairs, held_out() | elsewhere(), abouts())
 
 
 def main() -> None:

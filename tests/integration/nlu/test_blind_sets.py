@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from bot import config
+from bot.nlu.examples import block_examples
 from bot.tools import evaluate
 
 MODEL = config.ROOT / "models" / "alliance.tar.gz"
@@ -50,6 +51,10 @@ SEALS = {  # sha256 at sealing, 2026-12-06 and 07 (docs/nlu.md)
     "nlu_blind_u1.yml": "d756c6035420084d9c74d7ceee2bc7e7ee4f351013d649e22b415c404c562f6c",
     "nlu_blind_v1.yml": "03ce0fa7bfbe4b47653c6cd9d7f851de4b98791cab7abcca3c03f9b76a672861",
     "nlu_blind_w1.yml": "27cee2727b7c340ae5c0705642765aae63b96337343c80d86d0661136b53d17e",
+    "nlu_blind_x1.yml": "89109c324320a73edc89477e963cb2258995f2bfa90e9410b8404b78986a46f0",
+    "nlu_blind_x2.yml": "372912200ad69563cd32d5af294d57686befdc2d363c423f2de16318ea9d2971",
+    "nlu_blind_y1.yml": "84be90e65f99850480ba652b4ba5b2424b30f9ab351ce03112b95fbd4c47ee61",
+    "nlu_blind_y2.yml": "aa3e9bb41457319ddac4f52ad3451645977e8dbd1f52d2fe4dc2e0a04305e725",
 }
 # Where each set still measured stands (docs/nlu.md has the first measurements). Issue 11's targets
 # are 0.95 accuracy and macro-F1, 0.85 lowest recall, 3% fallbacks, 0.9 of clean accuracy with typos.
@@ -66,12 +71,17 @@ FLOORS = {
     "nlu_blind_u1.yml": (0.95, 0.955, 0.975, 0.005, 3),  # sealed after that work, measured once on it (0.952)
     "nlu_blind_v1.yml": (0.94, 0.945, 0.955, 0.005, 4),  # sealed 2026-12-07 16:14, measured once at 16:46 (0.941)
     "nlu_blind_w1.yml": (0.945, 0.95, 0.97, 0.005, 2),  # sealed 17:11 after the session's work, measured once (0.947)
+    "nlu_blind_x1.yml": (0.93, 0.93, 0.98, 0.01, 1),  # sealed 2026-12-07 22:14 before any change, measured once (0.924)
+    "nlu_blind_x2.yml": (0.955, 0.955, 0.97, 0.005, 1),  # sealed 22:13 with X1, measured once (0.956)
+    "nlu_blind_y1.yml": (0.95, 0.955, 0.98, 0.005, 2),  # sealed 22:17 with X, measured once at the end (0.954)
+    "nlu_blind_y2.yml": (0.93, 0.935, 0.97, 0.005, 2),  # sealed 22:15 with X, measured once at the end (0.935)
 }
 # Sentences a set shares with the training data, found when it was sealed: the writers never saw
 # the data, but short replies ("hey there") coincide. Training data may never add to them.
 SHARED_AT_SEALING = {
     "nlu_blind_q1.yml": 43, "nlu_blind_r1.yml": 48, "nlu_blind_s1.yml": 48, "nlu_blind_t1.yml": 27,
-    "nlu_blind_u1.yml": 34, "nlu_blind_v1.yml": 32, "nlu_blind_w1.yml": 35,
+    "nlu_blind_u1.yml": 34, "nlu_blind_v1.yml": 32, "nlu_blind_w1.yml": 35, "nlu_blind_x1.yml": 44,
+    "nlu_blind_x2.yml": 47, "nlu_blind_y1.yml": 23, "nlu_blind_y2.yml": 30,
 }  # fmt: skip
 
 
@@ -120,8 +130,7 @@ def test_no_training_example_is_taken_from_a_blind_set(name: str) -> None:
     trained = []
     for path in sorted((config.ROOT / "data").glob("nlu*.yml")):
         for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
-            trained += [line.strip()[2:].strip().lower() for line in str(block.get("examples", "")).splitlines()
-                        if line.strip().startswith("- ")]  # fmt: skip
+            trained += [line.lower() for line in block_examples(block)]
     assert len([t for t in trained if t in sealed]) <= SHARED_AT_SEALING[name]
 
 

@@ -119,6 +119,7 @@ RULE_EXAMPLES = {
 }  # fmt: skip
 
 LEVELS = [
+    ("Mi terapeuta está de vacaciones. Estoy en el muelle con piedras en la mochila.", 1),
     ("neta si repruebo el examen no se para que sigo viva, nada vale la pena", 2),
     ("soy farmaceutica y llevo meses pensando que no merece la pena seguir", 2),
     ("me he imaginado mi funeral varias veces esta semana, quien iria, quien lloraria", 2),
@@ -166,6 +167,7 @@ LONG_PAST = ["mi tío se ahorcó cuando yo tenía diez años. Ya lo tengo supera
              "a mi mamá la pegaba mi papá cuando yo era chiquita, hace 30 años"]
 
 NOT_DANGER = [
+    "llevo piedras en la mochila para la clase de geología",
     "me tatué ayer y sangró un poquito, ya está sanando",
     "estas oposiciones me están matando, estudio magisterio y no tengo tiempo ni para la terapia",
     "este trafico de Guadalajara me va a matar, llego 15 min tarde a cada sesion",

@@ -172,6 +172,13 @@ RULE_EXAMPLES = {
     "guarded_risk.violence": ["my uncle hit us a lot", "he hurt her badly"],
 }  # fmt: skip
 LEVEL_EXAMPLES = [
+    # the blind `crisis_about` sets' misses (docs/safety.md)
+    ("I'm a youth worker. One of my young people just rang me from a rooftop in town saying this is the last call.", 1),
+    ("I'm a social worker on a home visit and the mother has just started hitting the toddler in front of me", 1),
+    ("I can't feel the left side of my face and my arm won't lift. Words coming out wrong.", 1),
+    ("dad collapsed", 1),
+    ("jumping at 6 when the train comes through. not a cry for help just letting u know", 1),
+    ("i'm at the lake with rocks in my backpack", 1),
     ("I'm a vicar. A girl from our youth group is hurting herself with broken glass as we speak", 1),
     ("since nan died i keep thinking i'd rather be with her than here. not going to do owt", 2),
     ("now my left side of body is not moving and my face feel numb, my speaking is strange", 1),
@@ -281,6 +288,11 @@ LEVEL_EXAMPLES = [
 
 # The issue's named idioms and topic questions, and more of their kind: no rule may fire.
 NOT_DANGER = [
+    "i collect stones in my pockets from the beach, is that a thing to bring to therapy",
+    "we hit the toddler group on mondays so sessions clash",
+    "i text my therapist when the train comes, is that ok",
+    "she fainted at the sight of blood in biology class last year",
+    "my arm won't lift after the gym, should i still go to my session",
     "chef's gonna have my head if i burn another sauce",
     "my therapist's dog nearly gave me a heart attack jumping on me in the waiting room lol",
     "got shot down by my crush and my therapist was smiling, is that unprofessional",
@@ -671,6 +683,26 @@ def test_spanish_small_talk_is_answered_and_spanish_questions_get_the_language_r
     rules, nlp, text: str, intent: str, expected: str
 ) -> None:
     message = _message(text, intent, nlp)
+    guard.CrisisGuard(rules).process([message])
+    assert message.get("intent")["name"] == expected
+    assert (message.get("safety") or {}).get("layer") == (None if expected == intent else "language")
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "confidence", "expected"),
+    [("Dank je wel!", "thank", 0.99, "thank"), ("Sat Sri Akal ji", "greet", 0.99, "greet"),
+     ("Ben je een robot?", "bot_challenge", 0.97, "bot_challenge"),
+     ("Lo pregunto de otra manera", "ask_again", 0.99, "ask_again"),
+     ("Lo pregunto de otra manera", "ask_again", 0.9, "out_of_scope"),  # five Spanish words: only when sure
+     ("Nee, dat helpt niet", "deny", 0.86, "out_of_scope"),  # the classifier doubts: the language reply
+     ("Det var ikke svar på spørsmålet mitt", "goodbye", 0.99, "out_of_scope"),  # a sentence, not small talk
+     ("我今晚就想结束一切\uff0c药已经准备好了\u3002", "deny", 0.99, "out_of_scope")],  # no spaces: a sentence
+)  # fmt: skip
+def test_small_talk_in_any_language_is_answered_only_when_the_classifier_is_sure(
+    rules, nlp, text: str, intent: str, confidence: float, expected: str
+) -> None:
+    message = _message(text, intent, nlp)
+    message.set("intent", {"name": intent, "confidence": confidence}, add_to_output=True)
     guard.CrisisGuard(rules).process([message])
     assert message.get("intent")["name"] == expected
     assert (message.get("safety") or {}).get("layer") == (None if expected == intent else "language")

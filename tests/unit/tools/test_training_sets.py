@@ -6,13 +6,12 @@ from pathlib import Path
 
 import yaml
 
-from bot.nlu.examples import same_words
+from bot.nlu.examples import block_examples, same_words
 from bot.tools import training_sets as ts
 
 
 def _examples(text: str) -> dict[str, list[str]]:
-    blocks = yaml.safe_load(text)["nlu"]
-    return {b["intent"]: [x.strip()[2:] for x in b["examples"].splitlines() if x.strip()] for b in blocks}
+    return {b["intent"]: block_examples(b) for b in yaml.safe_load(text)["nlu"]}
 
 
 def test_only_the_older_sets_are_retired() -> None:
@@ -28,6 +27,20 @@ def test_a_brief_s_definition_gives_way_to_the_bot_s() -> None:
     assert ts._relabel("faq_friendship", "can I follow her on Instagram") == "faq_search_online"
     assert ts._relabel("faq_friendship", "saw him at the gym, awkward") == "faq_boundaries"
     assert ts._relabel("faq_friendship", "can we be friends after therapy") == "faq_friendship"
+
+
+def test_crises_keep_who_they_are_about_as_metadata_rasa_reads() -> None:
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
+
+    pairs = [("crisis", 'she said "bye" and took them all'), ("crisis", "i took them all"), ("greet", "hiya")]
+    about = {same_words('she said "bye" and took them all'): "other"}
+    data = RasaYAMLReader().reads(ts.render(pairs, banned=set(), about=about))
+    found = {m.get("text"): (m.get("intent"), (m.get("metadata") or {}).get("example")) for m in data.intent_examples}
+    assert found == {
+        'she said "bye" and took them all': ("crisis", {"about": "other"}),
+        "i took them all": ("crisis", None),
+        "hiya": ("greet", None),
+    }
 
 
 def test_render_drops_repeats_and_every_held_out_sentence() -> None:
