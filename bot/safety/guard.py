@@ -235,15 +235,15 @@ class CrisisGuard(GraphComponent):
         brief = words <= BRIEF_WORDS and confidence < BRIEF_SURE
         idiom_sure = IDIOM_SURE if tongue == language.ENGLISH else float("inf")  # rules.IDIOM_SURE: English only
         record = decide(predicted.get("name"), verdict, confidence, self.threshold, brief, idiom_sure)
-        if record is not None and record.get("crisis") and record["layer"] == "classifier":
+        if record is not None and record.get("crisis") and self.about_model is not None:
+            record["about"] = self.about_model.who(text)
+        elif record is not None and record.get("crisis") and record["layer"] == "classifier":
             if tongue == language.SPANISH and self.spanish is not None:
                 spanish_doc = spanish_doc if spanish_doc is not None else self.spanish.doc(text)
                 record["about"] = self.spanish.about_all(spanish_doc)
             else:
                 record["about"] = self.rules.about_all(doc if doc is not None else self.rules.doc(text))
         crisis = bool(record and record.get("crisis"))
-        if crisis and self.about_model is not None:
-            record["about"] = self.about_model.who(text)
         small_talk = not crisis and _small_talk(text, predicted.get("name"), confidence, tongue)
         if small_talk and tongue != language.ENGLISH:
             record = None

@@ -73,8 +73,8 @@ FLOORS = {
     "nlu_blind_w1.yml": (0.945, 0.95, 0.97, 0.005, 2),  # sealed 17:11 after the session's work, measured once (0.947)
     "nlu_blind_x1.yml": (0.93, 0.93, 0.98, 0.01, 1),  # sealed 2026-12-07 22:14 before any change, measured once (0.924)
     "nlu_blind_x2.yml": (0.955, 0.955, 0.97, 0.005, 1),  # sealed 22:13 with X1, measured once (0.956)
-    "nlu_blind_y1.yml": (0.95, 0.955, 0.98, 0.005, 2),  # sealed 22:17 with X, measured once at the end (0.954)
-    "nlu_blind_y2.yml": (0.93, 0.935, 0.97, 0.005, 2),  # sealed 22:15 with X, measured once at the end (0.935)
+    "nlu_blind_y1.yml": (0.955, 0.955, 0.98, 0.005, 0),  # sealed 22:17 with X, measured once at the end (0.954)
+    "nlu_blind_y2.yml": (0.935, 0.94, 0.97, 0.005, 0),  # sealed 22:15 with X, measured once at the end (0.935)
 }
 # Sentences a set shares with the training data, found when it was sealed: the writers never saw
 # the data, but short replies ("hey there") coincide. Training data may never add to them.

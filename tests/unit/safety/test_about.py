@@ -55,11 +55,14 @@ def test_only_examples_that_say_who_are_learned_from() -> None:
         about.AboutModel.fit(["a", "b"], ["self", "self"])
 
 
-def test_the_guard_asks_the_model_who_a_crisis_is_about(model) -> None:
-    message = Message(data={"text": "my friend took all her pills", "intent": {"name": "faq_trust", "confidence": 0.9}})
+@pytest.mark.parametrize("text", ["i took all my pills", "ya me tomé todas las pastillas"])
+def test_the_guard_asks_the_model_who_a_crisis_is_about(text: str) -> None:
+    """A model that always says "someone else" (no terms, a negative intercept) overrules the rules' reading."""
+    always_other = about.AboutModel({}, intercept=-1.0)
+    message = Message(data={"text": text, "intent": {"name": "faq_trust", "confidence": 0.9}})
     without = Message(data=dict(message.data))
-    guard.CrisisGuard(crisis_rules.default_rules(), about_model=model).process([message])
+    guard.CrisisGuard(crisis_rules.default_rules(), about_model=always_other).process([message])
     guard.CrisisGuard(crisis_rules.default_rules()).process([without])
     assert message.get("safety")["crisis"] and without.get("safety")["crisis"]
-    assert message.get("safety")["about"] == "other"
+    assert (message.get("safety")["about"], without.get("safety")["about"]) == ("other", "self")
     assert message.get("safety")["rule"] == without.get("safety")["rule"]

@@ -73,7 +73,7 @@ RULE_EXAMPLES = {
     ],
     "imminent.child_abuse": [
         "he keeps yelling he will shake her till she stops crying",
-        "my uncle touches me when we're alone", "a man is grooming my daughter", "he said nobody would believe me",
+        "my uncle touches me when we're alone", "i think she's being groomed online", "he said nobody would believe me",
     ],
     "imminent.danger_now": [
         "the smoke's getting thicker in the stairwell",
@@ -154,6 +154,7 @@ RULE_EXAMPLES = {
     "guarded.child_abuse": [
         "the coach has been touching her after practice",
         "my uncle does things to me when we're alone", "she has cigarette burns on her arm", "he's scared to go home",
+        "a man is grooming my daughter",
     ],
     "guarded.danger_now": [
         "im in the boot of a car and it's moving",
@@ -177,6 +178,10 @@ LEVEL_EXAMPLES = [
     ("I'm a social worker on a home visit and the mother has just started hitting the toddler in front of me", 1),
     ("I can't feel the left side of my face and my arm won't lift. Words coming out wrong.", 1),
     ("dad collapsed", 1),
+    ("my coach was grooming me with gifts and secret messages", 1),
+    ("he's grooming her, he's 40 and she's 13", 1),
+    ("please send help, i'm locked in the freezer at work", 1),
+    ("send help", 1),
     ("jumping at 6 when the train comes through. not a cry for help just letting u know", 1),
     ("i'm at the lake with rocks in my backpack", 1),
     ("I'm a vicar. A girl from our youth group is hurting herself with broken glass as we speak", 1),
@@ -290,6 +295,11 @@ LEVEL_EXAMPLES = [
 NOT_DANGER = [
     "i collect stones in my pockets from the beach, is that a thing to bring to therapy",
     "we hit the toddler group on mondays so sessions clash",
+    # the NLU blind set Y's ordinary questions given a crisis reply
+    "My therapist charged me for a session I missed because a mare was colicking at 3am (I groom racehorses)",
+    "How do I end therapy when I feel better? Like properly end it, not just stop turning up",
+    "i find my therapist really attractive and its making it hard to focus in sessions lol send help",
+    "she groomed her horse before the show",
     "i text my therapist when the train comes, is that ok",
     "she fainted at the sight of blood in biology class last year",
     "my arm won't lift after the gym, should i still go to my session",

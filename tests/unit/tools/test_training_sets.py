@@ -80,3 +80,8 @@ def test_the_generated_file_is_current_and_trains_on_nothing_measured() -> None:
     others = {w: i for w, i in where.items() if w not in expected}
     assert set(others) <= safe_words
     assert "crisis" not in others.values() and "nlu_fallback" not in others.values()
+    crises = yaml.safe_load(ts.OUT.read_text(encoding="utf-8"))["nlu"]
+    written = {same_words(e["text"]): (e.get("metadata") or {}).get("about")
+               for b in crises if b["intent"] == "crisis" for e in b["examples"]}  # fmt: skip
+    about = ts.abouts()
+    assert {w: a for w, a in written.items() if a} == {w: a for w, a in about.items() if w in written}
