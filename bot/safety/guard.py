@@ -13,7 +13,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import SPACY_DOCS
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, METADATA, METADATA_EXAMPLE, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, METADATA, METADATA_INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -95,7 +95,7 @@ class CrisisGuard(GraphComponent):
     that says so, in English and Spanish, with the emergency number.
 
     Training learns who a crisis is about (bot/safety/about.py) from the crisis examples
-    whose metadata says so; without such examples, the rules' reading stands.
+    whose block's metadata says so; without such examples, the rules' reading stands.
     """
 
     @staticmethod
@@ -115,7 +115,7 @@ class CrisisGuard(GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [
-            (m.get(TEXT), (m.get(METADATA) or {}).get(METADATA_EXAMPLE))
+            (m.get(TEXT), (m.get(METADATA) or {}).get(METADATA_INTENT))
             for m in training_data.intent_examples
             if m.get(INTENT) == CRISIS_INTENT and m.get(TEXT)
         ]

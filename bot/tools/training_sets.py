@@ -8,8 +8,9 @@ and are what accuracy and safety are measured on. Out of the retired sets:
 
 - every NLU message under its set's label (a few relabelled where a brief's definition was
   not the bot's: `RELABEL`);
-- every level-1 and level-2 message, and every crisis in another language, as `crisis`; a level-1
-  message with who was at risk (`metadata: {about: self}` or `other`: bot/safety/about.py);
+- every level-1 and level-2 message, and every crisis in another language, as `crisis`; the
+  level-1 ones in a block for who was at risk (`metadata: {about: self}` or `other`:
+  bot/safety/about.py);
 - every safe message of the safety sets (mentions, hard negatives, ordinary questions) under
   the intent a model reads it as, never `crisis`: the safe twins the crisis lines need, or
   "kill" and "dead" would make any message a crisis.
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import re
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterable
@@ -134,8 +134,11 @@ async def label_safe(parse: Parse, texts: list[str]) -> list[tuple[str, str]]:
 def render(pairs: list[tuple[str, str]], banned: set[str], about: dict[str, str] | None = None) -> str:
     """The Rasa NLU file: one block per intent, a line per distinct example no evaluation shares.
 
-    `crisis` is written as a list of examples, each with who it is about where `about` (words ->
-    self or other) knows it: Rasa keeps an example's metadata for the crisis guard to learn from.
+    `crisis` is split by who each example is about where `about` (words -> self or other) knows
+    it: one block each with that as the block's metadata, which Rasa gives every example of the
+    block for the crisis guard to learn from (bot/safety/about.py); the rest in a block without.
+    A block's metadata, not each example's: Rasa reads example lines four times faster than a list
+    of examples with metadata of their own (bench/NOTES.md).
     """
     about = about or {}
     by_intent: dict[str, list[str]] = {}
@@ -154,14 +157,14 @@ def render(pairs: list[tuple[str, str]], banned: set[str], about: dict[str, str]
         "nlu:",
     ]
     for intent in sorted(by_intent):
-        if intent != "crisis":
-            out += [f"- intent: {intent}", "  examples: |"] + [f"    - {line}" for line in by_intent[intent]]
-            continue
-        out += [f"- intent: {intent}", "  examples:"]
+        groups: dict[str | None, list[str]] = {}
         for line in by_intent[intent]:
-            out.append(f"  - text: {json.dumps(line, ensure_ascii=False)}")
-            if same_words(line) in about:
-                out.append(f"    metadata: {{about: {about[same_words(line)]}}}")
+            groups.setdefault(about.get(same_words(line)) if intent == "crisis" else None, []).append(line)
+        for who in sorted(groups, key=lambda w: w or ""):
+            out.append(f"- intent: {intent}")
+            if who is not None:
+                out.append(f"  metadata: {{about: {who}}}")
+            out += ["  examples: |"] + [f"    - {line}" for line in groups[who]]
     return "\n".join(out) + "\n"
 
 

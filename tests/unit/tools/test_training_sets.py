@@ -11,7 +11,10 @@ from bot.tools import training_sets as ts
 
 
 def _examples(text: str) -> dict[str, list[str]]:
-    return {b["intent"]: block_examples(b) for b in yaml.safe_load(text)["nlu"]}
+    found: dict[str, list[str]] = {}
+    for block in yaml.safe_load(text)["nlu"]:
+        found.setdefault(block["intent"], []).extend(block_examples(block))
+    return found
 
 
 def test_only_the_older_sets_are_retired() -> None:
@@ -35,7 +38,7 @@ def test_crises_keep_who_they_are_about_as_metadata_rasa_reads() -> None:
     pairs = [("crisis", 'she said "bye" and took them all'), ("crisis", "i took them all"), ("greet", "hiya")]
     about = {same_words('she said "bye" and took them all'): "other"}
     data = RasaYAMLReader().reads(ts.render(pairs, banned=set(), about=about))
-    found = {m.get("text"): (m.get("intent"), (m.get("metadata") or {}).get("example")) for m in data.intent_examples}
+    found = {m.get("text"): (m.get("intent"), (m.get("metadata") or {}).get("intent")) for m in data.intent_examples}
     assert found == {
         'she said "bye" and took them all': ("crisis", {"about": "other"}),
         "i took them all": ("crisis", None),
@@ -80,8 +83,8 @@ def test_the_generated_file_is_current_and_trains_on_nothing_measured() -> None:
     others = {w: i for w, i in where.items() if w not in expected}
     assert set(others) <= safe_words
     assert "crisis" not in others.values() and "nlu_fallback" not in others.values()
-    crises = yaml.safe_load(ts.OUT.read_text(encoding="utf-8"))["nlu"]
-    written = {same_words(e["text"]): (e.get("metadata") or {}).get("about")
-               for b in crises if b["intent"] == "crisis" for e in b["examples"]}  # fmt: skip
+    blocks = yaml.safe_load(ts.OUT.read_text(encoding="utf-8"))["nlu"]
+    written = {same_words(line): (b.get("metadata") or {}).get("about")
+               for b in blocks if b["intent"] == "crisis" for line in block_examples(b)}  # fmt: skip
     about = ts.abouts()
     assert {w: a for w, a in written.items() if a} == {w: a for w, a in about.items() if w in written}
