@@ -284,7 +284,10 @@ def test_no_message_text_can_reach_the_page(week: dict[str, Any], page: str, tmp
     queue = sqlite_utils.Database(tmp_path / "r.db")  # the review queue (ALLIANCE_KEEP_MISSES) shares the file
     queue["misses"].insert({"at": f"{TODAY}T09:00:00+00:00", "text": PLANTED})
     queue.close()
-    got = report.figures(tmp_path / "r.db", tmp_path / "e.db", TODAY, TODAY + dt.timedelta(days=1), store=store)
+    # Recorded now: up to the day after today as it is now, in case the run crossed midnight (UTC)
+    # since TODAY was read at import.
+    until = dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=1)
+    got = report.figures(tmp_path / "r.db", tmp_path / "e.db", TODAY, until, store=store)
     assert got["escalations"]["total"] == 1  # the escalation is counted all the same
     html = report.render(got)
     assert PLANTED not in html and "sim-planted" not in html and "kill_self" not in html
@@ -314,6 +317,10 @@ def test_the_command_defaults_to_the_last_seven_days(
     week: dict[str, Any], store: answers.AnswerStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert report.default_period(dt.date(2025, 3, 9)) == (dt.date(2025, 3, 3), dt.date(2025, 3, 10))
+    # The command's clock is pinned to the day the week was seeded: a run that crosses midnight (UTC)
+    # would otherwise report a week one day later than the one seeded.
+    seeded_period = report.default_period
+    monkeypatch.setattr(report, "default_period", lambda today=None: seeded_period(today or TODAY))
     monkeypatch.setenv("ALLIANCE_ANSWERS_DB", str(store.path))
     monkeypatch.setenv("ALLIANCE_RECORDS_DB", str(week["records"]))
     monkeypatch.setenv("ALLIANCE_ESCALATIONS_DB", str(week["escalations"]))
