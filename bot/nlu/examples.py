@@ -46,20 +46,18 @@ def training_text(text: str) -> str:
 
 
 def block_examples(block: Any) -> list[str]:
-    """The example texts of one `nlu` block, written as `examples: |` lines or as a list of `text:` entries."""
+    """The example texts of one `nlu` block's `examples: |` lines."""
     examples = block.get("examples") if isinstance(block, dict) else None
-    if isinstance(examples, str):
-        return [x.strip()[2:].strip() for x in examples.splitlines() if x.strip().startswith("- ")]
-    if isinstance(examples, list):
-        return [str(e["text"]).strip() for e in examples if isinstance(e, dict) and "text" in e]
-    return []
+    if not isinstance(examples, str):
+        return []
+    return [x.strip()[2:].strip() for x in examples.splitlines() if x.strip().startswith("- ")]
 
 
 def _examples(content: str) -> dict[str, list[str]]:
     data = yaml.safe_load(content) or {}
     found: dict[str, list[str]] = {}
     for block in data.get("nlu") or []:
-        if isinstance(block, dict) and "intent" in block and isinstance(block.get("examples"), str | list):
+        if isinstance(block, dict) and "intent" in block and isinstance(block.get("examples"), str):
             found.setdefault(block["intent"], []).extend(block_examples(block))
     return found
 
