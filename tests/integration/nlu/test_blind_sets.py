@@ -1,9 +1,10 @@
 """The blind NLU sets of issue 11 (docs/nlu.md): printed, gated, and sealed by their hashes.
 
 Each set was sealed and measured once on code it had never seen (the first figures are in
-docs/nlu.md), then read as a development set. The older ones, A to P, are retired: they train
-the model (data/nlu_sets.yml, bot/tools/training_sets.py), so their hashes still say where each
-line came from and nothing measures on them. The sets still measured are gated at floors that
+docs/nlu.md), then read as a development set. The older ones, A to P and (since Z measured the
+model without them) Q to Y, are retired: they train the model (data/nlu_sets.yml,
+bot/tools/training_sets.py), so their hashes still say where each line came from and nothing
+measures on them. The sets still measured are gated at floors that
 are raised as they improve and never lowered, except where a trade is named below. A set still
 sealed is read by nothing here but its hash check, so an edit to it, or a peek that leads to
 one, fails.
@@ -55,34 +56,21 @@ SEALS = {  # sha256 at sealing, 2026-12-06 and 07 (docs/nlu.md)
     "nlu_blind_x2.yml": "372912200ad69563cd32d5af294d57686befdc2d363c423f2de16318ea9d2971",
     "nlu_blind_y1.yml": "84be90e65f99850480ba652b4ba5b2424b30f9ab351ce03112b95fbd4c47ee61",
     "nlu_blind_y2.yml": "aa3e9bb41457319ddac4f52ad3451645977e8dbd1f52d2fe4dc2e0a04305e725",
+    "nlu_blind_z1.yml": "c29bbd0ac4aaadbef3711d6d2cdca8b5798997b6e88aa703ec2cc7415b7d35ca",
+    "nlu_blind_z2.yml": "8a939a5075f6672ed9b6e90ba2f385bce41cfde048f2f4aeb2402da543c75737",
 }
 # Where each set still measured stands (docs/nlu.md has the first measurements). Issue 11's targets
 # are 0.95 accuracy and macro-F1, 0.85 lowest recall, 3% fallbacks, 0.9 of clean accuracy with typos.
 # Columns: accuracy, macro-F1 and accuracy with typos as a share of clean (at least); in-scope
 # questions answered "Did you mean...?" and ordinary messages given the emergency reply (at most).
 FLOORS = {
-    # Q1's typo share 0.97 -> 0.965: its clean accuracy rose (463 -> 465 of 476) and the typo'd held at 0.947
-    "nlu_blind_q1.yml": (0.97, 0.97, 0.965, 0.005, 1),  # sealed 2026-12-07, measured once before any change (0.937)
-    "nlu_blind_r1.yml": (0.96, 0.965, 0.98, 0.005, 4),  # sealed with Q1, measured once at the session's end (0.947)
-    "nlu_blind_s1.yml": (0.945, 0.95, 0.97, 0.01, 3),  # sealed after the session's work, measured once (0.931)
-    # fallbacks 0.01 -> 0.015 (4 -> 5 of 467) and accuracy 0.95 -> 0.945 (454 -> 452 of 476): the lighter
-    # classifier (bench/NOTES.md), 54 MB less, and U's sentences taken out of the training data
-    "nlu_blind_t1.yml": (0.945, 0.955, 0.975, 0.015, 1),  # sealed 2026-12-07 before the retired sets trained (0.947)
-    "nlu_blind_u1.yml": (0.95, 0.955, 0.975, 0.005, 3),  # sealed after that work, measured once on it (0.952)
-    "nlu_blind_v1.yml": (0.94, 0.945, 0.955, 0.005, 4),  # sealed 2026-12-07 16:14, measured once at 16:46 (0.941)
-    "nlu_blind_w1.yml": (0.945, 0.95, 0.97, 0.005, 2),  # sealed 17:11 after the session's work, measured once (0.947)
-    "nlu_blind_x1.yml": (0.93, 0.93, 0.98, 0.01, 1),  # sealed 2026-12-07 22:14 before any change, measured once (0.924)
-    "nlu_blind_x2.yml": (0.955, 0.955, 0.97, 0.005, 1),  # sealed 22:13 with X1, measured once (0.956)
-    "nlu_blind_y1.yml": (0.955, 0.955, 0.98, 0.005, 0),  # sealed 22:17 with X, measured once at the end (0.954)
-    "nlu_blind_y2.yml": (0.935, 0.94, 0.97, 0.005, 0),  # sealed 22:15 with X, measured once at the end (0.935)
+    # Z1 and Z2 sealed 2026-12-08 01:32; Z1 measured once before any change (0.964), Z2 once at the end (0.916)
+    "nlu_blind_z1.yml": (0.97, 0.975, 0.975, 0.005, 0),
+    "nlu_blind_z2.yml": (0.91, 0.925, 0.965, 0.005, 4),
 }
 # Sentences a set shares with the training data, found when it was sealed: the writers never saw
 # the data, but short replies ("hey there") coincide. Training data may never add to them.
-SHARED_AT_SEALING = {
-    "nlu_blind_q1.yml": 43, "nlu_blind_r1.yml": 48, "nlu_blind_s1.yml": 48, "nlu_blind_t1.yml": 27,
-    "nlu_blind_u1.yml": 34, "nlu_blind_v1.yml": 32, "nlu_blind_w1.yml": 35, "nlu_blind_x1.yml": 44,
-    "nlu_blind_x2.yml": 47, "nlu_blind_y1.yml": 23, "nlu_blind_y2.yml": 30,
-}  # fmt: skip
+SHARED_AT_SEALING = {"nlu_blind_z1.yml": 55, "nlu_blind_z2.yml": 46}
 
 
 @pytest.mark.parametrize("name", sorted(SEALS))

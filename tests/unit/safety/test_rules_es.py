@@ -77,6 +77,7 @@ RULE_EXAMPLES = {
         "estoy en peligro", "no estoy a salvo", "llamen a una ambulancia", "necesito ayuda ya",
         "sos", "vengan rápido por favor", "ven rápido"],
     "risk.suicide": [
+        "mis hijos merecen una mamá mejor que yo", "a veces fantaseo con mi propio funeral",
         "sé qué medicación usaría", "tengo guardada una cuchilla por si acaso",
         "a veces pienso que si un camión me atropella tampoco sería tan malo",
         "cuando paso por el puente me viene la idea de tirarme",
@@ -114,11 +115,14 @@ RULE_EXAMPLES = {
         "a mi abuelo le cuesta respirar",
         "veo gente morir","le dio un infarto", "está teniendo convulsiones"],
     "guarded.violence": ["me violaron", "mi pareja es abusiva", "me va a matar"],
-    "guarded_risk.suicide": ["suicidio", "quitarme la vida"],
+    "guarded_risk.suicide": ["suicidio", "quitarme la vida", "todo se ve tan oscuro"],
     "guarded_risk.self_harm": ["autolesiones", "ando cutting otra vez"],
 }  # fmt: skip
 
 LEVELS = [
+    # safety set AA's level-2 misses
+    ("me siento un fracaso, mis hijos merecen una mama mejor q yo", 2),
+    ("mi terapeuta se va un mes y siento q no voy a aguantar, todo esta muy oscuro", 2),
     ("Mi terapeuta está de vacaciones. Estoy en el muelle con piedras en la mochila.", 1),
     ("neta si repruebo el examen no se para que sigo viva, nada vale la pena", 2),
     ("soy farmaceutica y llevo meses pensando que no merece la pena seguir", 2),
@@ -167,6 +171,13 @@ LONG_PAST = ["mi tío se ahorcó cuando yo tenía diez años. Ya lo tengo supera
              "a mi mamá la pegaba mi papá cuando yo era chiquita, hace 30 años"]
 
 NOT_DANGER = [
+    "se fue la luz en todo el barrio y todo esta oscuro, la sesion online se corto",
+    "el boxeador lo noqueo en el tercer round y lo dejo en la lona",
+    "tengo q cortar la tela con la tijera grande pa el disfraz",
+    "me dieron los resultados de sangre y salio todo normal",
+    "me da un infarto si mi terapeuta me ve bailando",
+    "me ahorcó la corbata toda la boda jajaja",
+    "soy albañil y me machuqué el dedo con el martillo, ya me curaron en el centro de salud. voy a la cita?",
     "llevo piedras en la mochila para la clase de geología",
     "me tatué ayer y sangró un poquito, ya está sanando",
     "estas oposiciones me están matando, estudio magisterio y no tengo tiempo ni para la terapia",

@@ -20,8 +20,20 @@ def _examples(text: str) -> dict[str, list[str]]:
 def test_only_the_older_sets_are_retired() -> None:
     assert ts.retired(Path("nlu_blind_m1.yml")) and ts.retired(Path("safety_es_p.yml"))
     assert ts.retired(Path("nlu_blind_a.yml"))
-    for name in ("nlu_blind_q1.yml", "nlu_blind_t1.yml", "safety_en_s.yml", "crisis_blind.yml", "crisis_cases.yml"):
+    assert ts.retired(Path("nlu_blind_q1.yml")) and ts.retired(Path("nlu_blind_y2.yml"))
+    for name in ("nlu_blind_z1.yml", "nlu_blind_z2.yml", "safety_en_q.yml", "safety_es_y.yml", "crisis_blind.yml"):
         assert not ts.retired(Path(name)), name
+
+
+def test_a_sealed_set_and_a_measured_one_are_held_out_of_training(tmp_path, monkeypatch) -> None:
+    (tmp_path / "sealed").mkdir()
+    (tmp_path / "sealed" / "nlu_blind_z9.yml").write_text("intents:\n  greet: ['oi oi, anyone there']\n")
+    (tmp_path / "nlu_blind_z8.yml").write_text("intents:\n  thank: ['ta very much']\n")
+    (tmp_path / "nlu_blind_q1.yml").write_text("intents:\n  goodbye: ['laters then']\n")
+    monkeypatch.setattr(ts, "SETS", tmp_path)
+    held = ts.held_out()
+    assert same_words("Oi oi, anyone there?") in held and same_words("ta very much") in held
+    assert same_words("laters then") not in held  # retired: it trains
 
 
 def test_a_brief_s_definition_gives_way_to_the_bot_s() -> None:
