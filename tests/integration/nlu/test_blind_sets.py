@@ -58,6 +58,7 @@ SEALS = {  # sha256 at sealing, 2026-12-06 and 07 (docs/nlu.md)
     "nlu_blind_y2.yml": "aa3e9bb41457319ddac4f52ad3451645977e8dbd1f52d2fe4dc2e0a04305e725",
     "nlu_blind_z1.yml": "c29bbd0ac4aaadbef3711d6d2cdca8b5798997b6e88aa703ec2cc7415b7d35ca",
     "nlu_blind_z2.yml": "8a939a5075f6672ed9b6e90ba2f385bce41cfde048f2f4aeb2402da543c75737",
+    "nlu_blind_ab1.yml": "cc034e6666aa9e0ea0839239b463bb28cb579300832e81002b5444a91d2e7bbb",
 }
 # Where each set still measured stands (docs/nlu.md has the first measurements). Issue 11's targets
 # are 0.95 accuracy and macro-F1, 0.85 lowest recall, 3% fallbacks, 0.9 of clean accuracy with typos.
@@ -67,10 +68,13 @@ FLOORS = {
     # Z1 and Z2 sealed 2026-12-08 01:32; Z1 measured once before any change (0.964), Z2 once at the end (0.916)
     "nlu_blind_z1.yml": (0.97, 0.975, 0.975, 0.005, 0),
     "nlu_blind_z2.yml": (0.91, 0.925, 0.965, 0.01, 4),  # fallbacks 2 of 467 at first, 3 now
+    # AB1 written after the session's work (in English: a word or two of a first language at most),
+    # sealed 02:53 and measured once then (0.966; lowest recall 0.846, 11 of 13)
+    "nlu_blind_ab1.yml": (0.96, 0.965, 0.97, 0.005, 1),
 }
 # Sentences a set shares with the training data, found when it was sealed: the writers never saw
 # the data, but short replies ("hey there") coincide. Training data may never add to them.
-SHARED_AT_SEALING = {"nlu_blind_z1.yml": 55, "nlu_blind_z2.yml": 46}
+SHARED_AT_SEALING = {"nlu_blind_z1.yml": 55, "nlu_blind_z2.yml": 46, "nlu_blind_ab1.yml": 66}
 
 
 @pytest.mark.parametrize("name", sorted(SEALS))

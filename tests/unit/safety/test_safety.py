@@ -40,6 +40,7 @@ RULE_EXAMPLES = {
         "i mixed my meds with vodka", "he od'd", "he took way too much oxy",
     ],
     "imminent.medical": [
+        "he drank the kerosene", "the pilot's slumped over the controls",
         "wasp sting and me throat's closin up",
         "I'm allergic to peanuts and my throat's getting tight",
         "came on all at once, the worst-headache-of-my-life kind", "she went stiff and started jerking on the floor",
@@ -86,6 +87,8 @@ RULE_EXAMPLES = {
         "calling 000 please", "I need help now", "SOS", "come quick please!", "send someone now",
     ],
     "risk.suicide": [
+        "honestly i'm just taking up space", "if i died in my sleep i don't think i'd mind",
+        "the hopelessness is crushing me lately",
         "not much wish to keep going since she passed", "I feel like I'm just taking up oxygen that others could use",
         "i'm a waste of space", "i fantasise about my own funeral a lot",
         "lowkey wish a car would hit me so i could stop for a while", "some days i hope a bus will flatten me",
@@ -121,6 +124,7 @@ RULE_EXAMPLES = {
     "guarded.suicide": [
         "top floor of the car park, legs over the railing",
         "my brother rang me from the multi-storey roof to say goodbye",
+        "it's our last session for good on friday and i've got the rest planned",
         "i won't be a burden to anyone for long", "not gonna be a problem for everyone much longer",
         "after work I am walking down to the railway line",
         "by the time you read this i'll be gone", "he sent a pic of a rope tied to the loft hatch",
@@ -179,6 +183,9 @@ RULE_EXAMPLES = {
     "guarded_risk.violence": ["my uncle hit us a lot", "he hurt her badly"],
 }  # fmt: skip
 LEVEL_EXAMPLES = [
+    # safety set AB's level-1 misses
+    ("My friend he drink the kerosene, he say he want to die. We are in the village", 1),
+    ("Bus driver's slumped over the wheel and we're still rolling", 1),
     # the safety sets' classifier-only crises that a model trained on more ordinary questions let go
     ("rapper, i write dark bars about death but this aint a lyric. 14th floor balcony, legs over the rail", 1),
     ("lowkey wish a car would hit me so i could stop for a while", 2),
@@ -305,6 +312,9 @@ LEVEL_EXAMPLES = [
 NOT_DANGER = [
     # ending with a therapist to see another, and a weekly pill box (NLU set Z1, safety set V)
     # safety set AA's hard negatives that a rule or an idiom decides
+    "burnt the roast again and the smoke alarm went off, my therapist says I'm too hard on myself",
+    "getting my wisdom teeth cut out tomorrow, loads of blood apparently, should i cancel therapy",
+    "my old van drinks petrol like mad, can I claim mileage to therapy?",
     "coach had us running suicides all practice, legs are jelly",
     "pruning the roses and cut myself on the thorns again, then my session at 3",
     "designated driver so i'm overdosing on lemonade tonight",
