@@ -59,6 +59,7 @@ SEALS = {  # sha256 at sealing, 2026-12-06 and 07 (docs/nlu.md)
     "nlu_blind_z1.yml": "c29bbd0ac4aaadbef3711d6d2cdca8b5798997b6e88aa703ec2cc7415b7d35ca",
     "nlu_blind_z2.yml": "8a939a5075f6672ed9b6e90ba2f385bce41cfde048f2f4aeb2402da543c75737",
     "nlu_blind_ab1.yml": "cc034e6666aa9e0ea0839239b463bb28cb579300832e81002b5444a91d2e7bbb",
+    "nlu_blind_ab2.yml": "8080b64ff5a0e350829601f01e687e06f0a3753c3288cef2ff214533bbf41abf",
 }
 # Where each set still measured stands (docs/nlu.md has the first measurements). Issue 11's targets
 # are 0.95 accuracy and macro-F1, 0.85 lowest recall, 3% fallbacks, 0.9 of clean accuracy with typos.
@@ -71,10 +72,11 @@ FLOORS = {
     # AB1 written after the session's work (in English: a word or two of a first language at most),
     # sealed 02:53 and measured once then (0.966; lowest recall 0.846, 11 of 13)
     "nlu_blind_ab1.yml": (0.96, 0.965, 0.97, 0.005, 1),
+    "nlu_blind_ab2.yml": (0.94, 0.945, 0.96, 0.01, 1),  # with AB1, sealed 03:19, measured once then (0.947)
 }
 # Sentences a set shares with the training data, found when it was sealed: the writers never saw
 # the data, but short replies ("hey there") coincide. Training data may never add to them.
-SHARED_AT_SEALING = {"nlu_blind_z1.yml": 55, "nlu_blind_z2.yml": 46, "nlu_blind_ab1.yml": 66}
+SHARED_AT_SEALING = {"nlu_blind_z1.yml": 55, "nlu_blind_z2.yml": 46, "nlu_blind_ab1.yml": 66, "nlu_blind_ab2.yml": 48}
 
 
 @pytest.mark.parametrize("name", sorted(SEALS))
